@@ -1,0 +1,208 @@
+//! The trace recorder: threads record what they did, in one global order, and tests assert on
+//! the recording instead of on printed output.
+//!
+//! Each event gets the next sequence number of its trace while the trace's lock is held, so
+//! sequence order is a real order: if event 4 was recorded before event 5 started recording,
+//! then 4 < 5. Record an event *while* you are inside the state it describes (after taking a
+//! lock, before releasing it), and the trace shows what overlapped what.
+
+use std::collections::HashMap;
+use std::fmt::{self, Display, Write as _};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, ThreadId};
+
+/// One recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event<E> {
+    /// Position in the trace, from 0.
+    pub seq: usize,
+    /// Which thread recorded it (see [`Trace::name_thread`]).
+    pub thread: String,
+    /// What happened.
+    pub what: E,
+}
+
+impl<E: Display> Display for Event<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{:<3} [{}] {}", self.seq, self.thread, self.what)
+    }
+}
+
+/// A shared, append-only record of events from many threads. Clones record into the same
+/// trace.
+#[derive(Debug)]
+pub struct Trace<E> {
+    inner: Arc<Mutex<Inner<E>>>,
+}
+
+#[derive(Debug)]
+struct Inner<E> {
+    events: Vec<Event<E>>,
+    names: HashMap<ThreadId, String>,
+}
+
+impl<E> Clone for Trace<E> {
+    fn clone(&self) -> Self {
+        Trace {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<E> Default for Trace<E> {
+    fn default() -> Self {
+        Trace {
+            inner: Arc::new(Mutex::new(Inner {
+                events: Vec::new(),
+                names: HashMap::new(),
+            })),
+        }
+    }
+}
+
+impl<E: Clone + Display> Trace<E> {
+    /// An empty trace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names the calling thread in this trace's output ("executor", "adder 2"). Threads not
+    /// named here are shown as `T1`, `T2`, ... in the order they first record.
+    pub fn name_thread(&self, name: impl Into<String>) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.names.insert(thread::current().id(), name.into());
+    }
+
+    /// Appends `what`, recorded by the calling thread, and returns its sequence number.
+    pub fn record(&self, what: E) -> usize {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = thread::current().id();
+        let anonymous = inner.names.len() + 1;
+        let thread = inner
+            .names
+            .entry(id)
+            .or_insert_with(|| format!("T{anonymous}"))
+            .clone();
+        let seq = inner.events.len();
+        inner.events.push(Event { seq, thread, what });
+        seq
+    }
+
+    /// A copy of every event so far, in sequence order.
+    pub fn events(&self) -> Vec<Event<E>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .clone()
+    }
+
+    /// Just the events' payloads, in sequence order.
+    pub fn whats(&self) -> Vec<E> {
+        self.events().into_iter().map(|event| event.what).collect()
+    }
+
+    /// How many events were recorded.
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .len()
+    }
+
+    /// True if nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The whole trace, one event a line.
+    pub fn render(&self) -> String {
+        render(&self.events())
+    }
+
+    /// The events around `focus` (two either side of each), marked with `>`, with `...` for
+    /// what is left out: the part of a trace a failure message quotes.
+    pub fn excerpt(&self, focus: &[usize]) -> String {
+        excerpt(&self.events(), focus, 2)
+    }
+
+    /// Fails the test with `message` followed by the trace excerpt around `focus`.
+    #[track_caller]
+    pub fn fail(&self, message: impl Display, focus: &[usize]) -> ! {
+        panic!("{message}\ntrace:\n{}", self.excerpt(focus))
+    }
+}
+
+/// Renders `events`, one a line.
+pub fn render<E: Display>(events: &[Event<E>]) -> String {
+    let mut out = String::new();
+    for event in events {
+        let _ = writeln!(out, "  {event}");
+    }
+    out
+}
+
+/// Renders the events within `context` of any sequence number in `focus`, marking the focused
+/// ones with `>` and gaps with `...`. With an empty `focus`, renders the last few events.
+pub fn excerpt<E: Display>(events: &[Event<E>], focus: &[usize], context: usize) -> String {
+    if events.is_empty() {
+        return "  (no events were recorded)\n".to_owned();
+    }
+    let last = events.len() - 1;
+    let tail = [last];
+    let focus = if focus.is_empty() { &tail[..] } else { focus };
+    let shown = |seq: usize| {
+        focus
+            .iter()
+            .any(|&f| seq + context >= f && seq <= f.saturating_add(context))
+    };
+    let mut out = String::new();
+    let mut skipped = false;
+    for event in events {
+        if shown(event.seq) {
+            if skipped {
+                out.push_str("  ...\n");
+                skipped = false;
+            }
+            let mark = if focus.contains(&event.seq) { '>' } else { ' ' };
+            let _ = writeln!(out, "{mark} {event}");
+        } else {
+            skipped = true;
+        }
+    }
+    if skipped {
+        out.push_str("  ...\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_follow_recording_order() {
+        let trace = Trace::new();
+        trace.name_thread("main");
+        assert_eq!(trace.record("a"), 0);
+        let other = trace.clone();
+        std::thread::spawn(move || other.record("b")).join().unwrap();
+        assert_eq!(trace.whats(), ["a", "b"]);
+        assert_eq!(trace.events()[1].thread, "T2");
+    }
+
+    #[test]
+    fn excerpt_marks_focus_and_elides_the_rest() {
+        let trace = Trace::new();
+        trace.name_thread("t");
+        for i in 0..10 {
+            trace.record(i);
+        }
+        let text = trace.excerpt(&[5]);
+        assert!(text.starts_with("  ...\n"), "{text}");
+        assert!(text.contains("> #5   [t] 5"), "{text}");
+        assert!(!text.contains("#8"), "{text}");
+        assert!(text.ends_with("  ...\n"), "{text}");
+    }
+}

@@ -1,0 +1,2 @@
+//! The course tool.
+fn main() {}
