@@ -34,7 +34,10 @@ impl Gate {
             .opened
             .wait_timeout_while(open, crate::patience(), |open| !*open)
             .unwrap_or_else(PoisonError::into_inner);
-        assert!(*open, "gave up waiting for {what}: the gate was never opened");
+        assert!(
+            *open,
+            "gave up waiting for {what}: the gate was never opened"
+        );
     }
 
     /// True once the gate is open.

@@ -32,6 +32,7 @@ pub fn patience() -> Duration {
 
 /// Waits until `threads` threads are blocked on `clock`, failing the test with `what` if they
 /// do not block within [`patience`] (typically: a thread spins, or sleeps outside the clock).
+#[cfg(not(course_loom))]
 pub fn settle(clock: &VirtualClock, threads: usize, what: &str) {
     assert!(
         clock.wait_until_blocked_for(threads, patience()),

@@ -187,7 +187,9 @@ mod tests {
         trace.name_thread("main");
         assert_eq!(trace.record("a"), 0);
         let other = trace.clone();
-        std::thread::spawn(move || other.record("b")).join().unwrap();
+        std::thread::spawn(move || other.record("b"))
+            .join()
+            .unwrap();
         assert_eq!(trace.whats(), ["a", "b"]);
         assert_eq!(trace.events()[1].thread, "T2");
     }

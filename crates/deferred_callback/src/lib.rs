@@ -16,9 +16,15 @@
     feature = "wrong_callback_under_lock",
     path = "../wrong/callback_under_lock.rs"
 )]
-#[cfg_attr(feature = "wrong_add_without_notify", path = "../wrong/add_without_notify.rs")]
+#[cfg_attr(
+    feature = "wrong_add_without_notify",
+    path = "../wrong/add_without_notify.rs"
+)]
 #[cfg_attr(feature = "wrong_ties_unordered", path = "../wrong/ties_unordered.rs")]
-#[cfg_attr(feature = "wrong_delay_overwritten", path = "../wrong/delay_overwritten.rs")]
+#[cfg_attr(
+    feature = "wrong_delay_overwritten",
+    path = "../wrong/delay_overwritten.rs"
+)]
 #[cfg_attr(
     not(any(
         feature = "solution",
