@@ -116,9 +116,11 @@ fn tokio_run(n: usize) -> Run {
         .build()
         .unwrap();
     let handle = runtime.handle().clone();
-    let result = run("tokio timers", n, |i, delay, due, lateness| {
+    let result = run("tokio timers", n, |i, _delay, due, lateness| {
+        // The deadline is fixed here, not at the task's first poll, which may come later.
+        let deadline = tokio::time::Instant::from_std(due);
         handle.spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep_until(deadline).await;
             lateness.record(i, due);
         });
     });
