@@ -206,6 +206,8 @@ fn check_guard_of<T>(mutex: &Mutex<T>) {
 
 impl std::fmt::Debug for Condvar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Condvar").field("clock", &self.clock).finish()
+        f.debug_struct("Condvar")
+            .field("clock", &self.clock)
+            .finish()
     }
 }

@@ -94,7 +94,10 @@ mod tests {
         let t = Instant::from_millis(1500);
         assert_eq!(t + Duration::from_millis(500), Instant::from_secs(2));
         assert_eq!(Instant::from_secs(2) - t, Duration::from_millis(500));
-        assert_eq!(t.saturating_duration_since(Instant::from_secs(9)), Duration::ZERO);
+        assert_eq!(
+            t.saturating_duration_since(Instant::from_secs(9)),
+            Duration::ZERO
+        );
         assert_eq!(t.to_string(), "t=1.500s");
     }
 }

@@ -61,7 +61,9 @@ pub struct Clock {
 #[derive(Clone)]
 pub(crate) enum Kind {
     #[cfg(not(course_loom))]
-    System { epoch: std::time::Instant },
+    System {
+        epoch: std::time::Instant,
+    },
     Virtual(Arc<virtual_clock::Shared>),
 }
 
@@ -120,7 +122,11 @@ impl Clock {
 
 impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = if self.is_virtual() { "virtual" } else { "system" };
+        let kind = if self.is_virtual() {
+            "virtual"
+        } else {
+            "system"
+        };
         write!(f, "Clock({kind}, now = {})", self.now())
     }
 }

@@ -65,7 +65,10 @@ fn timed_wait_times_out_exactly_at_its_deadline() {
     // Advancing short of the deadline wakes nobody.
     virtual_clock.advance(Duration::from_secs(2));
     assert_eq!(virtual_clock.blocked(), 1);
-    assert_eq!(virtual_clock.advance_to_next_deadline(), Some(Instant::from_secs(3)));
+    assert_eq!(
+        virtual_clock.advance_to_next_deadline(),
+        Some(Instant::from_secs(3))
+    );
     assert_eq!(
         waiter.join().unwrap(),
         ((false, true), Instant::from_secs(3))
@@ -118,7 +121,11 @@ fn notify_one_wakes_exactly_one_waiter_the_longest_waiting() {
     let mut waiters = waiters.into_iter();
     waiters.next().unwrap().join().unwrap();
     assert_eq!(*state.0.lock().unwrap(), [0]);
-    assert_eq!(virtual_clock.blocked(), 1, "notify_one woke more than one waiter");
+    assert_eq!(
+        virtual_clock.blocked(),
+        1,
+        "notify_one woke more than one waiter"
+    );
     state.1.notify_all();
     waiters.next().unwrap().join().unwrap();
     assert_eq!(*state.0.lock().unwrap(), [0, 1]);
@@ -141,7 +148,10 @@ fn sleepers_wake_in_deadline_order_as_time_jumps() {
     sleepers.sort_by_key(|(secs, _)| *secs);
     for (left, (secs, sleeper)) in (1..=3).rev().zip(sleepers) {
         assert!(virtual_clock.wait_until_blocked_for(left, PATIENCE));
-        assert_eq!(virtual_clock.advance_to_next_deadline(), Some(Instant::from_secs(secs)));
+        assert_eq!(
+            virtual_clock.advance_to_next_deadline(),
+            Some(Instant::from_secs(secs))
+        );
         // Only this sleeper was due: the others are still blocked.
         assert_eq!(sleeper.join().unwrap(), Instant::from_secs(secs));
         assert_eq!(virtual_clock.blocked(), left - 1);

@@ -47,7 +47,10 @@ fn advance_racing_a_timed_wait_is_never_lost() {
             })
         };
         virtual_clock.advance_to(Instant::from_secs(1));
-        assert!(waiter.join().unwrap(), "woke before its deadline without a notify");
+        assert!(
+            waiter.join().unwrap(),
+            "woke before its deadline without a notify"
+        );
     });
 }
 

@@ -31,7 +31,11 @@ impl Lateness {
     }
 
     fn wait_all(&self) {
-        while self.0.iter().any(|slot| slot.load(Ordering::Relaxed) == u64::MAX) {
+        while self
+            .0
+            .iter()
+            .any(|slot| slot.load(Ordering::Relaxed) == u64::MAX)
+        {
             thread::sleep(Duration::from_millis(10));
         }
     }
