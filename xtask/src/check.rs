@@ -5,7 +5,7 @@
 use crate::compile::Implementation;
 use crate::error::Result;
 use crate::manifest::{Course, Exercise};
-use crate::report::{self, ExerciseReport, ExerciseStatus};
+use crate::report::{self, ExerciseReport, ExerciseStatus, TestReport};
 use crate::runner::{self, TestStatus};
 use crate::{status, ui};
 
@@ -113,30 +113,85 @@ pub(crate) fn explain(exercise: &Exercise, report: &ExerciseReport) -> String {
         counts.join(" · "),
         report.tests.len()
     ));
-    let failing: Vec<_> = report.failing().collect();
-    for test in failing.iter().take(DETAILED) {
-        let label = match test.status {
-            TestStatus::Failed => String::new(),
-            other => format!(" ({})", other.label()),
-        };
+    let failing = learner_order(report.failing().collect());
+    // Tests that fail the same way (every test hits the same `todo!()` at first) are shown
+    // once, with a count, so the first few distinct problems are what the learner reads.
+    let mut groups: Vec<(&TestReport, usize)> = Vec::new();
+    for test in &failing {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.status == test.status && first.message == test.message)
+        {
+            Some((_, same)) => *same += 1,
+            None => groups.push((test, 0)),
+        }
+    }
+    for (test, same) in groups.iter().take(DETAILED) {
         out.push_str(&format!(
-            "\n{} {}{label}\n",
+            "\n{} {}{}\n",
             ui::red("✗"),
-            ui::bold(&test.name)
+            ui::bold(&test.name),
+            status_note(test)
         ));
         out.push_str(&ui::indent(&test.message, "    "));
+        if *same > 0 {
+            out.push_str(&format!(
+                "    ({same} more test{} fail{} the same way)\n",
+                if *same == 1 { "" } else { "s" },
+                if *same == 1 { "s" } else { "" }
+            ));
+        }
     }
-    if failing.len() > DETAILED {
-        out.push_str("\nalso not passing:\n");
-        for test in &failing[DETAILED..] {
-            let label = match test.status {
-                TestStatus::Failed => String::new(),
-                other => format!(" ({})", other.label()),
-            };
-            out.push_str(&format!("  {}{label}\n", test.name));
+    let rest: Vec<_> = groups
+        .iter()
+        .skip(DETAILED)
+        .map(|(test, _)| *test)
+        .collect();
+    if !rest.is_empty() {
+        out.push_str("\nalso failing, each its own way:\n");
+        for test in rest.iter().take(LISTED) {
+            out.push_str(&format!("  {}{}\n", test.name, status_note(test)));
+        }
+        if rest.len() > LISTED {
+            out.push_str(&format!(
+                "  ... and {} more (cargo xtask grade --exercise {} --json FILE has them all)\n",
+                rest.len() - LISTED,
+                exercise.name
+            ));
         }
     }
     out
+}
+
+/// How many further failing tests are named after the detailed ones.
+const LISTED: usize = 8;
+
+/// " (timed out)" and the like; nothing for a plain failure.
+fn status_note(test: &TestReport) -> String {
+    match test.status {
+        TestStatus::Failed => String::new(),
+        other => format!(" ({})", other.label()),
+    }
+}
+
+/// The order a learner should read failures in: smoke tests first (they fail for the most
+/// basic reasons), then hand-picked cases, properties, traces and loom models, each in listing
+/// order.
+fn learner_order(mut tests: Vec<&TestReport>) -> Vec<&TestReport> {
+    let rank = |test: &TestReport| {
+        let smoke = match test.name.rsplit("::").next() {
+            Some(name) if name.starts_with("smoke") => 0,
+            _ if test.name.contains("smoke") => 1,
+            _ => 2,
+        };
+        let kind = ["rstest", "proptest", "insta", "loom"]
+            .iter()
+            .position(|kind| *kind == test.kind)
+            .unwrap_or(4);
+        (smoke, kind)
+    };
+    tests.sort_by_key(|test| rank(test));
+    tests
 }
 
 #[cfg(test)]

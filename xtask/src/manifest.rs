@@ -11,9 +11,9 @@ use crate::error::{Context, Error, Result};
 use crate::suggest;
 
 /// Seconds a normal test may run when the manifest does not say.
-pub(crate) const DEFAULT_TIME_LIMIT: f64 = 10.0;
+pub(crate) const DEFAULT_TIME_LIMIT: f64 = 8.0;
 /// Seconds a loom model may run when the manifest does not say.
-pub(crate) const DEFAULT_LOOM_TIME_LIMIT: f64 = 60.0;
+pub(crate) const DEFAULT_LOOM_TIME_LIMIT: f64 = 20.0;
 
 /// The whole manifest, as written.
 #[derive(Debug, Deserialize)]
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(ex.points, 7.0);
         assert_eq!(ex.weights["models::a"], 2.0);
         assert_eq!(ex.time_limit(), Duration::from_millis(2500));
-        assert_eq!(ex.loom_time_limit(), Duration::from_secs(60));
+        assert_eq!(ex.loom_time_limit(), Duration::from_secs(20));
     }
 
     #[test]

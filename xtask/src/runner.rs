@@ -214,7 +214,11 @@ pub(crate) struct RunContext {
     pub(crate) package: String,
 }
 
-/// Runs every job, `available_parallelism` at a time; results come back in job order.
+/// Runs every job, two per core at a time; results come back in job order.
+///
+/// Two per core, because a test that hangs uses no CPU while it waits out its time limit: a
+/// learner whose code deadlocks everywhere gets the verdict twice as fast. Graded tests never
+/// depend on timing, so sharing a core costs them nothing but speed.
 /// `progress(done, total)` is called after each test.
 pub(crate) fn run_all(
     context: &RunContext,
@@ -224,6 +228,7 @@ pub(crate) fn run_all(
     let workers = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(1)
+        .saturating_mul(2)
         .min(jobs.len().max(1));
     let queue = Mutex::new((0..jobs.len()).collect::<VecDeque<usize>>());
     let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; jobs.len()]);
@@ -509,6 +514,7 @@ pub(crate) fn failure_message(test: &str, stdout: &str, stderr: &str) -> String 
     let panicked = section
         .iter()
         .position(|line| line.starts_with("thread '") && line.contains(" panicked at "));
+    let location = panicked.and_then(|at| learner_location(section[at]));
     let lines: Vec<&str> = match panicked {
         Some(at) => section[at + 1..]
             .iter()
@@ -518,6 +524,10 @@ pub(crate) fn failure_message(test: &str, stdout: &str, stderr: &str) -> String 
         None => section,
     };
     let mut message = trim_blank_lines(&lines);
+    // A panic raised in the learner's own file (a `todo!()`, an `unwrap`) says where.
+    if let Some(at) = location {
+        message.push_str(&format!("\n(panicked at {at})"));
+    }
     if message.is_empty() {
         message = last_lines(stderr, 10);
     }
@@ -534,6 +544,14 @@ pub(crate) fn failure_message(test: &str, stdout: &str, stderr: &str) -> String 
         );
     }
     message
+}
+
+/// `exercises/NAME.rs:LINE:COL` from a `thread '..' panicked at PATH:LINE:COL:` line, when
+/// the panic was raised in a learner's file.
+fn learner_location(panicked_line: &str) -> Option<&str> {
+    let (_, location) = panicked_line.split_once(" panicked at ")?;
+    let location = location.trim_end().trim_end_matches(':');
+    location.find("exercises/").map(|start| &location[start..])
 }
 
 fn trim_blank_lines(lines: &[&str]) -> String {
@@ -587,6 +605,15 @@ failures:
 test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out; finished in 0.01s
 
 ";
+
+    #[test]
+    fn a_panic_in_the_learners_file_says_where() {
+        let line = "thread 'cases::smoke' (7) panicked at \
+                    crates/x/src/../../../exercises/x.rs:57:9:";
+        assert_eq!(learner_location(line), Some("exercises/x.rs:57:9"));
+        let line = "thread 'cases::smoke' (7) panicked at crates/x/tests/cases.rs:3:5:";
+        assert_eq!(learner_location(line), None);
+    }
 
     #[test]
     fn a_passing_test_passes() {

@@ -19,7 +19,7 @@ use course_clock::VirtualClock;
 use std::time::Duration;
 
 /// How long a test waits for something a correct program does at once (a thread blocking, a
-/// callback running) before it fails with a message instead of hanging: 5 seconds, or
+/// callback running) before it fails with a message instead of hanging: 3 seconds, or
 /// `COURSE_PATIENCE_MS` milliseconds.
 ///
 /// This is a hang detector, not a timing assertion: a correct program is never near it.
@@ -27,7 +27,7 @@ pub fn patience() -> Duration {
     std::env::var("COURSE_PATIENCE_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
-        .map_or(Duration::from_secs(5), Duration::from_millis)
+        .map_or(Duration::from_secs(3), Duration::from_millis)
 }
 
 /// Waits until `threads` threads are blocked on `clock`, failing the test with `what` if they
