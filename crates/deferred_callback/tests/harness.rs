@@ -151,11 +151,17 @@ impl Scenario {
         };
         rec.trace.name_thread("test");
         let executor = DeferredCallbackExecutor::with_clock(clock.clock());
-        Scenario {
+        let scenario = Scenario {
             clock,
             rec,
             executor: Some(Arc::new(executor)),
-        }
+        };
+        // Every scenario starts from the same state, whatever the scheduler does: the executor
+        // thread asleep on its empty queue. (Adding before it first sleeps is the race the
+        // loom models explore.) Without this, an executor that is not notified on add would
+        // pass or fail depending on how fast its thread started.
+        scenario.settle().or_fail();
+        scenario
     }
 
     /// The executor under test (an `Arc`, to share it with threads and callbacks).
