@@ -92,8 +92,9 @@ impl Latch {
     pub fn wait(&self, what: &str) {
         assert!(
             self.wait_patiently(),
-            "gave up waiting for {what} ({} of it still missing): deadlock or lost wakeup \
-             suspected",
+            "gave up after {:?} waiting for {what} ({} count-down(s) missing): deadlock or lost \
+             wakeup suspected",
+            crate::patience(),
             self.left()
         );
     }

@@ -411,6 +411,6 @@ fn real_clock_smoke_actions_never_run_before_their_due_time() {
         let ran = Arc::new(Latch::new(1));
         let counted = Arc::clone(&ran);
         executor.add_action(millis(1), move || counted.count_down());
-        ran.wait("an action (delay 1 ms) of an executor made with new() or default()");
+        ran.wait("an action with a 1 ms delay to run, on an executor made with new() or default()");
     }
 }
