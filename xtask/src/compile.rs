@@ -14,7 +14,8 @@ pub(crate) enum Implementation {
     Learner,
     /// The reference, `solutions/NAME.rs` (feature `solution`).
     Solution,
-    /// A known-wrong variant, `crates/NAME/wrong/VARIANT.rs` (feature `wrong_VARIANT`).
+    /// A known-wrong variant, `crates/NAME/wrong/VARIANT.rs` generated from its patch (feature
+    /// `wrong_VARIANT`).
     Wrong(String),
 }
 
@@ -71,6 +72,10 @@ pub(crate) fn build_suite(
     flavor: Flavor,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Build> {
+    if let Implementation::Wrong(variant) = implementation {
+        // Variants are committed as patches; the crate compiles the generated source.
+        crate::wrong::materialize(root, package, variant)?;
+    }
     let mut command = cargo(root, flavor);
     command.args([
         "test",

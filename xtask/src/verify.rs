@@ -183,8 +183,8 @@ fn structure_problems(course: &Course, exercise: &Exercise) -> Vec<String> {
     require(exercise.chapter.clone(), "its chapter");
     for wrong in &exercise.wrong {
         require(
-            format!("crates/{name}/wrong/{}.rs", wrong.name),
-            "a known-wrong variant",
+            crate::wrong::patch_file(name, &wrong.name),
+            "a known-wrong variant, as a patch against the reference",
         );
     }
 
@@ -247,11 +247,11 @@ fn structure_problems(course: &Course, exercise: &Exercise) -> Vec<String> {
         }
     }
 
-    // Every file in wrong/ is a listed variant.
+    // Every file in wrong/ is a listed variant's patch, or the source generated from it.
     let listed: BTreeSet<String> = exercise
         .wrong
         .iter()
-        .map(|w| format!("{}.rs", w.name))
+        .flat_map(|w| [format!("{}.patch", w.name), format!("{}.rs", w.name)])
         .collect();
     if let Ok(entries) = std::fs::read_dir(course.path(format!("crates/{name}/wrong"))) {
         let mut files: Vec<String> = entries
@@ -414,6 +414,13 @@ fn verify_wrong(
     let name = &exercise.name;
     let label = format!("{name} (wrong {variant})");
     let implementation = Implementation::Wrong(variant.to_string());
+    if let Err(err) = crate::wrong::materialize(&course.root, name, variant) {
+        tally.fail(
+            &format!("{name}: wrong {variant} cannot be generated"),
+            &err.to_string(),
+        );
+        return Ok(());
+    }
     match runner::evaluate(&course.root, exercise, &implementation, &label)? {
         Outcome::NotCompiled(errors) => tally.fail(
             &format!(

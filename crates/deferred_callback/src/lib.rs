@@ -8,6 +8,10 @@
 //! | `solution`         | `solutions/deferred_callback.rs`       | `grade --solutions`  |
 //! | `wrong_<variant>`  | `crates/deferred_callback/wrong/*.rs`  | `verify`             |
 //!
+//! The known-wrong variants are committed as patches against the reference
+//! (`wrong/<variant>.patch`); `cargo xtask wrong deferred_callback <variant>` (and `verify`)
+//! generate the `.rs` files this crate compiles.
+//!
 //! The graded suite in `tests/` runs unchanged against whichever one is compiled.
 
 #[cfg_attr(feature = "solution", path = "../../../solutions/deferred_callback.rs")]
