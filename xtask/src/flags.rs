@@ -104,6 +104,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
         None => Ok(()),
     };
     match command.as_str() {
+        "help" => Ok(Command::Help),
         "list" => {
             too_many(first)?;
             Ok(Command::List)
@@ -161,7 +162,16 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 save,
             })
         }
-        other => Err(usage_error(format!("unknown command `{other}`"))),
+        other => {
+            const COMMANDS: [&str; 9] = [
+                "list", "check", "hint", "watch", "swap", "grade", "verify", "wrong", "help",
+            ];
+            let advice = match crate::suggest::nearest(other, COMMANDS) {
+                Some(command) => format!(" Did you mean `{command}`?"),
+                None => String::new(),
+            };
+            Err(usage_error(format!("unknown command `{other}`.{advice}")))
+        }
     }
 }
 

@@ -90,7 +90,9 @@ impl ExerciseReport {
 
 /// Rounds away floating-point dust (14 shares of 10/14 add up to 10, not 9.999999999999998).
 fn round(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    // `+ 0.0` turns a negative zero (from rounding a tiny negative sum) into 0, which is how a
+    // report reader expects "no points" to look.
+    (value * 1e6).round() / 1e6 + 0.0
 }
 
 /// The points each test is worth: `points` split evenly over the tests, except that a test
