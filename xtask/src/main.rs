@@ -28,6 +28,7 @@ use crate::flags::{Command, USAGE};
 use crate::manifest::Course;
 
 fn main() -> ExitCode {
+    procs::exit_quietly_on_closed_stdout();
     match flags::parse(std::env::args_os().skip(1)).and_then(run) {
         Ok(code) => code,
         Err(err) => {

@@ -8,6 +8,17 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// so it is a fixed array of atomics (no allocation, no lock).
 static GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
 
+/// Lets a closed stdout end this tool quietly (`cargo xtask list | head`), as other
+/// command-line tools do, instead of panicking at the next print. The tool never writes to a
+/// child's stdin, so no other pipe can raise the signal.
+pub(crate) fn exit_quietly_on_closed_stdout() {
+    // SAFETY: signal(2) with SIG_DFL installs no handler and has no memory-safety
+    // preconditions; it is called first thing in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Kills every process in the group `pgid` (best effort: the group may already be gone).
 pub(crate) fn kill_group(pgid: u32) {
     let Ok(pgid) = i32::try_from(pgid) else {
