@@ -95,14 +95,32 @@ fn round(value: f64) -> f64 {
     (value * 1e6).round() / 1e6 + 0.0
 }
 
+/// The weight `weights` gives `test`: its own entry, else that of the longest entry naming a
+/// group it belongs to (`cases::stress` covers `cases::stress::case_1_two_threads`), else 1.
+pub(crate) fn weight_of(weights: &std::collections::BTreeMap<String, f64>, test: &str) -> f64 {
+    weights
+        .iter()
+        .filter(|(key, _)| covers(key, test))
+        .max_by_key(|(key, _)| key.len())
+        .map_or(1.0, |(_, weight)| weight.max(0.0))
+}
+
+/// True if the weight key `key` names `test` or a group of tests `test` belongs to.
+pub(crate) fn covers(key: &str, test: &str) -> bool {
+    test == key
+        || test
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with("::"))
+}
+
 /// The points each test is worth: `points` split evenly over the tests, except that a test
-/// named in `weights` counts that many shares.
+/// (or group of tests) named in `weights` counts that many shares each.
 pub(crate) fn shares(
     points: f64,
     weights: &std::collections::BTreeMap<String, f64>,
     tests: &[&str],
 ) -> Vec<f64> {
-    let weight = |test: &str| weights.get(test).copied().unwrap_or(1.0).max(0.0);
+    let weight = |test: &str| weight_of(weights, test);
     let total: f64 = tests.iter().map(|test| weight(test)).sum();
     tests
         .iter()
@@ -250,6 +268,22 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_weight_covers_a_test_or_its_group_of_cases() {
+        let weights: std::collections::BTreeMap<String, f64> = [
+            ("cases::stress".to_string(), 0.0),
+            ("cases::stress::case_2".to_string(), 3.0),
+        ]
+        .into();
+        assert_eq!(weight_of(&weights, "cases::stress::case_1"), 0.0);
+        assert_eq!(weight_of(&weights, "cases::stress::case_2"), 3.0);
+        assert_eq!(weight_of(&weights, "cases::stressful"), 1.0);
+        assert_eq!(
+            shares(10.0, &weights, &["cases::stress::case_1", "x"]),
+            [0.0, 10.0]
+        );
+    }
+
     use std::collections::BTreeMap;
     use std::time::Duration;
 
