@@ -7,6 +7,26 @@
 #[doc = include_str!("../../../docs/src/introduction.md")]
 pub mod introduction {}
 
+/// Part 1. Threads, shared state and locks.
+pub mod part1 {
+    #[doc = include_str!("../../../docs/src/part1/thread_basics.md")]
+    pub mod thread_basics {}
+    #[doc = include_str!("../../../docs/src/part1/race_counter.md")]
+    pub mod race_counter {}
+    #[doc = include_str!("../../../docs/src/part1/bank_transfer.md")]
+    pub mod bank_transfer {}
+    #[doc = include_str!("../../../docs/src/part1/reentrant_lock.md")]
+    pub mod reentrant_lock {}
+    #[doc = include_str!("../../../docs/src/part1/semaphore.md")]
+    pub mod semaphore {}
+    #[doc = include_str!("../../../docs/src/part1/prime_printer.md")]
+    pub mod prime_printer {}
+    #[doc = include_str!("../../../docs/src/part1/barrier.md")]
+    pub mod barrier {}
+    #[doc = include_str!("../../../docs/src/part1/timer.md")]
+    pub mod timer {}
+}
+
 /// Part 5. Classic problems.
 pub mod part5 {
     #[doc = include_str!("../../../docs/src/part5/deferred_callback.md")]
