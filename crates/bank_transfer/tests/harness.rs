@@ -294,26 +294,6 @@ pub(crate) fn busy_account_scenario() -> Result<(Trace<Event>, Arc<Bank>, Reques
     Ok((trace, bank, waited))
 }
 
-/// Turns a harness error into a test failure.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
+pub(crate) use course_testkit::OrFail;
 
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
-
-/// Counts its latch down when dropped, also when its thread unwinds.
-pub(crate) struct CountDownOnDrop(pub(crate) Arc<Latch>);
-
-impl Drop for CountDownOnDrop {
-    fn drop(&mut self) {
-        self.0.count_down();
-    }
-}
+pub(crate) use course_testkit::CountDownOnDrop;

@@ -327,16 +327,4 @@ pub(crate) fn eventually(mut condition: impl FnMut() -> bool) -> bool {
     true
 }
 
-/// Joins `handle`, giving up (`None`) after [`patience`].
-pub(crate) fn join_patiently<T: Send + 'static>(
-    handle: JoinHandle<T>,
-) -> Option<thread::Result<T>> {
-    let give_up = std::time::Instant::now() + patience();
-    while !handle.is_finished() {
-        if std::time::Instant::now() >= give_up {
-            return None;
-        }
-        thread::park_timeout(Duration::from_millis(1));
-    }
-    Some(handle.join())
-}
+pub(crate) use course_testkit::join_patiently;

@@ -5,7 +5,8 @@
 //! Every wait is bounded by [`patience`](crate::patience) and fails with the event it was
 //! waiting for, so a learner's deadlock reads as a sentence rather than as a hung test.
 
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// A gate that blocks every thread that [`pass`](Gate::pass)es it until it is opened.
 #[derive(Debug, Default)]
@@ -100,10 +101,49 @@ impl Latch {
     }
 }
 
+/// Counts its latch down when dropped: when the closure holding it is dropped, when its thread
+/// unwinds, or (held by [`on_thread_exit`]) when its thread ends.
+#[derive(Debug)]
+pub struct CountDownOnDrop(pub Arc<Latch>);
+
+impl Drop for CountDownOnDrop {
+    fn drop(&mut self) {
+        self.0.count_down();
+    }
+}
+
+thread_local! {
+    /// What [`on_thread_exit`] registered on this thread.
+    static ON_THREAD_EXIT: RefCell<Vec<CountDownOnDrop>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Counts `latch` down when the calling thread ends. Call it from code that runs on the thread
+/// to watch (a callback, a closure handed to the code under test).
+///
+/// Thread-locals are destroyed before a join of their thread returns, so once the owner of a
+/// thread claims to have joined it, the latch must already be at zero: that is how a test
+/// checks "no thread outlives the call" or "drop joins its thread" without sleeping.
+pub fn on_thread_exit(latch: Arc<Latch>) {
+    ON_THREAD_EXIT.with(|watches| watches.borrow_mut().push(CountDownOnDrop(latch)));
+}
+
+/// Joins `handle`, or gives up and returns `None` after [`patience`](crate::patience), leaving
+/// the thread running: a join that would hang fails the test with a sentence instead.
+pub fn join_patiently<T>(handle: std::thread::JoinHandle<T>) -> Option<std::thread::Result<T>> {
+    let give_up = std::time::Instant::now() + crate::patience();
+    while !handle.is_finished() {
+        if std::time::Instant::now() >= give_up {
+            return None;
+        }
+        // `is_finished` cannot be waited on; a 1 ms nap bounds the cost of asking.
+        std::thread::park_timeout(std::time::Duration::from_millis(1));
+    }
+    Some(handle.join())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::thread;
 
     #[test]
@@ -121,6 +161,15 @@ mod tests {
         gate.open();
         passed.wait("the thread to pass the gate");
         handle.join().unwrap();
+    }
+
+    #[test]
+    fn a_thread_exit_watch_fires_before_the_join_returns() {
+        let exited = Arc::new(Latch::new(1));
+        let watch = Arc::clone(&exited);
+        let handle = thread::spawn(move || on_thread_exit(watch));
+        assert!(join_patiently(handle).is_some_and(|joined| joined.is_ok()));
+        assert_eq!(exited.left(), 0);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 pub mod gate;
 pub mod trace;
 
-pub use gate::{Gate, Latch};
+pub use gate::{CountDownOnDrop, Gate, Latch, join_patiently, on_thread_exit};
 pub use trace::{Event, Trace};
 
 use course_clock::VirtualClock;
@@ -42,6 +42,23 @@ pub fn settle(clock: &VirtualClock, threads: usize, what: &str) {
         patience(),
         clock.blocked(),
     );
+}
+
+/// Ends a test with an `Err`'s message. Harness checks return `Result<_, String>` so they can
+/// be combined and carry their own explanation; a test ends each with `.or_fail()`.
+pub trait OrFail<T> {
+    /// The `Ok` value, or a test failure with the `Err` message.
+    fn or_fail(self) -> T;
+}
+
+impl<T> OrFail<T> for Result<T, String> {
+    #[track_caller]
+    fn or_fail(self) -> T {
+        match self {
+            Ok(value) => value,
+            Err(message) => panic!("{message}"),
+        }
+    }
 }
 
 /// The proptest settings every graded property uses: `cases` cases from a fixed seed, so a

@@ -3,10 +3,9 @@
 
 use crate::harness::{CountDownOnDrop, OrFail, Scenario};
 use course_clock::{Clock, Instant};
-use course_testkit::{Gate, Latch, patience};
+use course_testkit::{Gate, Latch, on_thread_exit, patience};
 use deferred_callback::DeferredCallbackExecutor;
 use rstest::rstest;
-use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -217,17 +216,6 @@ fn a_panicking_callback_does_not_stop_later_actions() {
     .or_fail();
 }
 
-thread_local! {
-    /// Set by a callback: counts its latch down when the executor thread ends.
-    static ON_THREAD_EXIT: RefCell<Option<CountDownOnDrop>> = const { RefCell::new(None) };
-}
-
-/// Called on the executor thread: `exited` reaches zero once that thread has ended (its
-/// thread-locals are destroyed before a join of it returns).
-fn watch_thread_exit(exited: Arc<Latch>) {
-    ON_THREAD_EXIT.with(|slot| *slot.borrow_mut() = Some(CountDownOnDrop(exited)));
-}
-
 #[test]
 fn dropping_the_executor_stops_its_thread_and_drops_pending_actions() {
     let mut s = Scenario::new();
@@ -235,7 +223,7 @@ fn dropping_the_executor_stops_its_thread_and_drops_pending_actions() {
     let pending_dropped = Arc::new(Latch::new(1));
     {
         let exited = Arc::clone(&exited);
-        s.add_then("A", Duration::ZERO, move || watch_thread_exit(exited));
+        s.add_then("A", Duration::ZERO, move || on_thread_exit(exited));
     }
     {
         let guard = CountDownOnDrop(Arc::clone(&pending_dropped));
@@ -285,7 +273,7 @@ fn dropping_the_last_handle_inside_a_callback_stops_the_executor_without_deadloc
         let last = Arc::clone(&executor);
         let (returned, exited) = (Arc::clone(&returned), Arc::clone(&exited));
         s.rec.add_then(&executor, "A", secs(1), move || {
-            watch_thread_exit(exited);
+            on_thread_exit(exited);
             // The test dropped its handle: this is the last one.
             drop(last);
             returned.count_down();

@@ -481,27 +481,6 @@ impl Drop for Scenario {
     }
 }
 
-/// Counts a latch down when dropped: when a closure holding it is dropped, or when the thread
-/// whose thread-local holds it ends.
-pub(crate) struct CountDownOnDrop(pub(crate) Arc<Latch>);
+pub(crate) use course_testkit::CountDownOnDrop;
 
-impl Drop for CountDownOnDrop {
-    fn drop(&mut self) {
-        self.0.count_down();
-    }
-}
-
-/// Fails the test with the message of an `Err`.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;

@@ -49,14 +49,7 @@ thread_local! {
     static ON_THREAD_EXIT: RefCell<Option<CountDownOnDrop>> = const { RefCell::new(None) };
 }
 
-/// Counts a latch down when dropped.
-pub(crate) struct CountDownOnDrop(pub(crate) Arc<Latch>);
-
-impl Drop for CountDownOnDrop {
-    fn drop(&mut self) {
-        self.0.count_down();
-    }
-}
+pub(crate) use course_testkit::CountDownOnDrop;
 
 /// Called on a thread: `exited` reaches zero once that thread has ended (its thread-locals are
 /// destroyed before a join of it returns). Only the first call on a thread counts.
@@ -273,17 +266,4 @@ impl Drop for Run {
     }
 }
 
-/// Fails the test with the message of an `Err`.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;

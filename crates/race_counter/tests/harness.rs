@@ -197,17 +197,4 @@ pub(crate) fn check_race(race: &Race) -> Result<(), String> {
     Ok(())
 }
 
-/// Fails the test with the message of an `Err`.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;

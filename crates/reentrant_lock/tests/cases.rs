@@ -246,11 +246,4 @@ fn nested_critical_sections_of_many_threads_never_overlap(#[case] threads: usize
     );
 }
 
-/// Counts its latch down when dropped, also when its thread unwinds.
-struct CountDownOnDrop(Arc<Latch>);
-
-impl Drop for CountDownOnDrop {
-    fn drop(&mut self) {
-        self.0.count_down();
-    }
-}
+use course_testkit::CountDownOnDrop;

@@ -205,17 +205,4 @@ pub(crate) fn setup() -> (Shared, Trace<Event>) {
     (Arc::new(ReentrantLock::new(Cell::new(0))), trace)
 }
 
-/// Turns a harness error into a test failure.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;

@@ -347,19 +347,7 @@ impl Team {
     }
 }
 
-/// Joins `handle`, giving up (`None`) after [`patience`].
-pub(crate) fn join_patiently<T: Send + 'static>(
-    handle: JoinHandle<T>,
-) -> Option<thread::Result<T>> {
-    let give_up = std::time::Instant::now() + patience();
-    while !handle.is_finished() {
-        if std::time::Instant::now() >= give_up {
-            return None;
-        }
-        thread::park_timeout(Duration::from_millis(1));
-    }
-    Some(handle.join())
-}
+pub(crate) use course_testkit::join_patiently;
 
 /// Polls `condition` until it holds, or gives up (`false`) after [`patience`]. For conditions
 /// no primitive can wait for (a count on the virtual clock falling back, say).

@@ -349,17 +349,4 @@ thread_local! {
     static ON_THREAD_EXIT: RefCell<Option<CountOnExit>> = const { RefCell::new(None) };
 }
 
-/// Fails the test with the message of an `Err`.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;

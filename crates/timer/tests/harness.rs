@@ -34,14 +34,7 @@ impl fmt::Display for Event {
     }
 }
 
-/// Counts a latch down when dropped.
-pub(crate) struct CountDownOnDrop(pub(crate) Arc<Latch>);
-
-impl Drop for CountDownOnDrop {
-    fn drop(&mut self) {
-        self.0.count_down();
-    }
-}
+pub(crate) use course_testkit::CountDownOnDrop;
 
 /// One timer on a fresh virtual clock, with a trace of what happened.
 pub(crate) struct Scenario {
@@ -267,17 +260,4 @@ impl Drop for Scenario {
     }
 }
 
-/// Fails the test with the message of an `Err`.
-pub(crate) trait OrFail<T> {
-    fn or_fail(self) -> T;
-}
-
-impl<T> OrFail<T> for Result<T, String> {
-    #[track_caller]
-    fn or_fail(self) -> T {
-        match self {
-            Ok(value) => value,
-            Err(message) => panic!("{message}"),
-        }
-    }
-}
+pub(crate) use course_testkit::OrFail;
