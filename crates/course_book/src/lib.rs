@@ -29,6 +29,18 @@ pub mod part1 {
 
 /// Part 5. Classic problems.
 pub mod part5 {
+    #[doc = include_str!("../../../docs/src/part5/blocking_queue.md")]
+    pub mod blocking_queue {}
+    #[doc = include_str!("../../../docs/src/part5/token_bucket.md")]
+    pub mod token_bucket {}
     #[doc = include_str!("../../../docs/src/part5/deferred_callback.md")]
     pub mod deferred_callback {}
+    #[doc = include_str!("../../../docs/src/part5/rw_lock.md")]
+    pub mod rw_lock {}
+    #[doc = include_str!("../../../docs/src/part5/unisex_bathroom.md")]
+    pub mod unisex_bathroom {}
+    #[doc = include_str!("../../../docs/src/part5/uber_seating.md")]
+    pub mod uber_seating {}
+    #[doc = include_str!("../../../docs/src/part5/async_to_sync.md")]
+    pub mod async_to_sync {}
 }

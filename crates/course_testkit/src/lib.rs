@@ -10,9 +10,11 @@
 //! explores. Gates and latches block real threads, so they do not belong inside loom models.
 
 pub mod gate;
+pub mod linearizability;
 pub mod trace;
 
 pub use gate::{CountDownOnDrop, Gate, Latch, join_patiently, on_thread_exit};
+pub use linearizability::{History, Model, Operation};
 pub use trace::{Event, Trace};
 
 use course_clock::VirtualClock;

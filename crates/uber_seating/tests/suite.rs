@@ -1,0 +1,9 @@
+//! The graded suite of `uber_seating`, the only test target of the crate: one module per kind
+//! of test. The same suite runs against the learner's file, the reference and each known-wrong
+//! variant (see `src/lib.rs`).
+//!
+//! `cargo xtask check uber_seating` runs all of it. By hand: `cargo test -p uber_seating --test
+//! suite` (add `--features solution` for the reference).
+
+mod cases;
+mod harness;

@@ -1,0 +1,265 @@
+//! What the cases, properties and traces share: a [`Scenario`] is one bathroom on a virtual
+//! clock (so the test can see who is asleep at its door) and a trace of who arrived, entered
+//! and left. Actors are threads that go in and stay until the test lets them leave.
+
+use course_clock::VirtualClock;
+use course_testkit::{Latch, Trace, join_patiently, patience};
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use unisex_bathroom::{Bathroom, Gender};
+
+/// What an actor did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// About to call `enter`.
+    Arrives,
+    /// Inside (recorded while holding its guard).
+    In,
+    /// About to drop its guard (recorded while still holding it).
+    Out,
+}
+
+/// One trace event: `man M1 in`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Event {
+    pub(crate) who: String,
+    pub(crate) role: Gender,
+    pub(crate) step: Step,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let role = match self.role {
+            Gender::Female => "woman",
+            Gender::Male => "man",
+        };
+        let step = match self.step {
+            Step::Arrives => "arrives",
+            Step::In => "in",
+            Step::Out => "out",
+        };
+        write!(f, "{role} {} {step}", self.who)
+    }
+}
+
+/// A bathroom on a fresh virtual clock, and the trace of everyone who used it.
+pub(crate) struct Scenario {
+    pub(crate) clock: VirtualClock,
+    pub(crate) capacity: usize,
+    pub(crate) lock: Arc<Bathroom>,
+    pub(crate) trace: Trace<Event>,
+}
+
+/// A thread that goes in, records that it is in, and leaves when [`leave`](Self::leave)
+/// is called.
+pub(crate) struct Actor {
+    pub(crate) name: String,
+    entered: Arc<Latch>,
+    gate: Arc<Hold>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Scenario {
+    pub(crate) fn new(capacity: usize) -> Self {
+        let clock = VirtualClock::new();
+        let lock = Arc::new(Bathroom::with_clock(capacity, &clock.clock()));
+        Scenario {
+            clock,
+            capacity,
+            lock,
+            trace: Trace::new(),
+        }
+    }
+
+    /// Starts an actor: it records that it arrives, goes in as `gender`, records that it is
+    /// in, and stays in until told to leave.
+    pub(crate) fn spawn(&self, name: &str, role: Gender) -> Actor {
+        let entered = Arc::new(Latch::new(1));
+        let gate = Arc::new(Hold::default());
+        let handle = {
+            let (lock, trace) = (Arc::clone(&self.lock), self.trace.clone());
+            let (entered, gate, who) = (Arc::clone(&entered), Arc::clone(&gate), name.to_owned());
+            std::thread::spawn(move || {
+                trace.name_thread(who.clone());
+                let event = |step| Event {
+                    who: who.clone(),
+                    role,
+                    step,
+                };
+                trace.record(event(Step::Arrives));
+                let visit = lock.enter(role);
+                trace.record(event(Step::In));
+                entered.count_down();
+                gate.pass();
+                trace.record(event(Step::Out));
+                drop(visit);
+            })
+        };
+        Actor {
+            name: name.to_owned(),
+            entered,
+            gate,
+            handle: Some(handle),
+        }
+    }
+
+    /// `message`, followed by the part of the trace around the events `focus`.
+    pub(crate) fn failure(&self, message: impl fmt::Display, focus: &[usize]) -> String {
+        format!("{message}\ntrace:\n{}", self.trace.excerpt(focus))
+    }
+
+    /// The sequence number of `who`'s `step`, if it happened.
+    pub(crate) fn seq_of(&self, who: &str, step: Step) -> Option<usize> {
+        self.trace
+            .events()
+            .into_iter()
+            .find(|event| event.what.who == who && event.what.step == step)
+            .map(|event| event.seq)
+    }
+
+    /// Waits until `threads` threads are asleep at the door. `what` says who should be, and why.
+    pub(crate) fn wait_asleep(
+        &self,
+        threads: usize,
+        actor: &Actor,
+        why: &str,
+    ) -> Result<(), String> {
+        // Whichever comes first: the thread asleep at the door, or the thread inside. Looking in
+        // short slices only decides how soon a wrong lock is reported, never the verdict.
+        let give_up = std::time::Instant::now() + patience();
+        while std::time::Instant::now() < give_up {
+            if self
+                .clock
+                .wait_until_blocked_for(threads, Duration::from_millis(5))
+            {
+                return Ok(());
+            }
+            if let Some(seq) = self.seq_of(&actor.name, Step::In) {
+                return Err(self.failure(format!("{} got in, but {why}", actor.name), &[seq]));
+            }
+        }
+        Err(self.failure(
+            format!(
+                "{} neither got in nor went to sleep at the door within {:?} ({why}): does it \
+                 spin, or wait outside the Condvar made from the bathroom's clock?",
+                actor.name,
+                patience()
+            ),
+            &[],
+        ))
+    }
+
+    /// Checks the whole trace: never both genders inside, never more than the capacity.
+    pub(crate) fn check_no_mixing(&self) -> Result<(), String> {
+        let events = self.trace.events();
+        let mut inside: Vec<(String, Gender, usize)> = Vec::new();
+        for event in &events {
+            let e = &event.what;
+            match e.step {
+                Step::Arrives => {}
+                Step::In => {
+                    if let Some((other, _, since)) =
+                        inside.iter().find(|(_, gender, _)| *gender != e.role)
+                    {
+                        return Err(self.failure(
+                            format!(
+                                "{} entered while {other} was inside: men and women must never \
+                                 be in the bathroom together",
+                                e.who
+                            ),
+                            &[*since, event.seq],
+                        ));
+                    }
+                    inside.push((e.who.clone(), e.role, event.seq));
+                    if inside.len() > self.capacity {
+                        let focus: Vec<usize> = inside.iter().map(|(_, _, seq)| *seq).collect();
+                        return Err(self.failure(
+                            format!(
+                                "{} people were inside at once, but the bathroom holds at most \
+                                 {}",
+                                inside.len(),
+                                self.capacity
+                            ),
+                            &focus,
+                        ));
+                    }
+                }
+                Step::Out => inside.retain(|(who, _, _)| *who != e.who),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Actor {
+    /// Waits until the actor holds the lock; `why` says why it should by now.
+    pub(crate) fn wait_in(&self, s: &Scenario, why: &str) -> Result<(), String> {
+        if self.entered.wait_patiently() {
+            return Ok(());
+        }
+        Err(s.failure(
+            format!(
+                "{} did not get in within {:?}, but {why} (deadlock or lost wakeup suspected)",
+                self.name,
+                patience()
+            ),
+            &[],
+        ))
+    }
+
+    /// Lets the actor leave, and waits until its thread has ended.
+    pub(crate) fn leave(mut self, s: &Scenario) -> Result<(), String> {
+        self.gate.open();
+        let handle = self.handle.take().expect("an actor leaves once");
+        match join_patiently(handle) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(_)) => Err(s.failure(format!("{}'s thread panicked", self.name), &[])),
+            None => Err(s.failure(
+                format!(
+                    "{} did not finish within {:?} of being let out (deadlock or lost wakeup \
+                     suspected)",
+                    self.name,
+                    patience()
+                ),
+                &[],
+            )),
+        }
+    }
+}
+
+/// What keeps an actor inside until the test lets it leave. Unlike `course_testkit::Gate` it
+/// does not fail when nobody opens it: after four times the test's patience the actor just
+/// leaves. A test waiting for something else (another thread to get in) then reports its own
+/// failure first, instead of seeing this actor give up and unblock that other thread.
+#[derive(Default)]
+struct Hold {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Hold {
+    fn open(&self) {
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.opened.notify_all();
+    }
+
+    fn pass(&self) {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .opened
+            .wait_timeout_while(open, patience() * 4, |open| !*open)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+impl Drop for Actor {
+    fn drop(&mut self) {
+        // A failed test drops its actors without joining them: open their gates so they do not
+        // wait for the test's whole patience.
+        self.gate.open();
+    }
+}
+
+pub(crate) use course_testkit::OrFail;
