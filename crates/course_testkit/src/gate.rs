@@ -41,6 +41,18 @@ impl Gate {
         );
     }
 
+    /// Blocks until the gate is open, or quietly goes on after four times
+    /// [`patience`](crate::patience). For a thread the test keeps inside something (a lock, a
+    /// room): if the test fails waiting for something else, this thread must not give up first
+    /// and unblock the very thing the test is reporting about.
+    pub fn hold(&self) {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .opened
+            .wait_timeout_while(open, crate::patience() * 4, |open| !*open)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+
     /// True once the gate is open.
     pub fn is_open(&self) -> bool {
         *self.open.lock().unwrap_or_else(PoisonError::into_inner)

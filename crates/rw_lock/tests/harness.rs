@@ -3,10 +3,10 @@
 //! Actors are threads that take the lock and stay inside until the test lets them leave.
 
 use course_clock::VirtualClock;
-use course_testkit::{Latch, Trace, join_patiently, patience};
+use course_testkit::{Gate, Latch, Trace, join_patiently, patience};
 use rw_lock::RwLock;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ pub(crate) struct Scenario {
 pub(crate) struct Actor {
     pub(crate) name: String,
     entered: Arc<Latch>,
-    gate: Arc<Hold>,
+    gate: Arc<Gate>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -82,7 +82,7 @@ impl Scenario {
     /// to the counter), records that it is in, and stays in until told to leave.
     pub(crate) fn spawn(&self, name: &str, role: Role) -> Actor {
         let entered = Arc::new(Latch::new(1));
-        let gate = Arc::new(Hold::default());
+        let gate = Arc::new(Gate::new());
         let handle = {
             let (lock, trace) = (Arc::clone(&self.lock), self.trace.clone());
             let (entered, gate, who) = (Arc::clone(&entered), Arc::clone(&gate), name.to_owned());
@@ -99,7 +99,7 @@ impl Scenario {
                         let guard = lock.read();
                         trace.record(event(Step::In));
                         entered.count_down();
-                        gate.pass();
+                        gate.hold();
                         let _ = *guard;
                         trace.record(event(Step::Out));
                     }
@@ -107,7 +107,7 @@ impl Scenario {
                         let mut guard = lock.write();
                         trace.record(event(Step::In));
                         entered.count_down();
-                        gate.pass();
+                        gate.hold();
                         *guard += 1;
                         trace.record(event(Step::Out));
                     }
@@ -232,31 +232,6 @@ impl Actor {
                 &[],
             )),
         }
-    }
-}
-
-/// What keeps an actor inside until the test lets it leave. Unlike `course_testkit::Gate` it
-/// does not fail when nobody opens it: after four times the test's patience the actor just
-/// leaves. A test waiting for something else (another thread to get in) then reports its own
-/// failure first, instead of seeing this actor give up and unblock that other thread.
-#[derive(Default)]
-struct Hold {
-    open: Mutex<bool>,
-    opened: Condvar,
-}
-
-impl Hold {
-    fn open(&self) {
-        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        self.opened.notify_all();
-    }
-
-    fn pass(&self) {
-        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let _ = self
-            .opened
-            .wait_timeout_while(open, patience() * 4, |open| !*open)
-            .unwrap_or_else(PoisonError::into_inner);
     }
 }
 

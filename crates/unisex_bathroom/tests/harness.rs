@@ -3,9 +3,9 @@
 //! and left. Actors are threads that go in and stay until the test lets them leave.
 
 use course_clock::VirtualClock;
-use course_testkit::{Latch, Trace, join_patiently, patience};
+use course_testkit::{Gate, Latch, Trace, join_patiently, patience};
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use unisex_bathroom::{Bathroom, Gender};
@@ -57,7 +57,7 @@ pub(crate) struct Scenario {
 pub(crate) struct Actor {
     pub(crate) name: String,
     entered: Arc<Latch>,
-    gate: Arc<Hold>,
+    gate: Arc<Gate>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -77,7 +77,7 @@ impl Scenario {
     /// in, and stays in until told to leave.
     pub(crate) fn spawn(&self, name: &str, role: Gender) -> Actor {
         let entered = Arc::new(Latch::new(1));
-        let gate = Arc::new(Hold::default());
+        let gate = Arc::new(Gate::new());
         let handle = {
             let (lock, trace) = (Arc::clone(&self.lock), self.trace.clone());
             let (entered, gate, who) = (Arc::clone(&entered), Arc::clone(&gate), name.to_owned());
@@ -92,7 +92,7 @@ impl Scenario {
                 let visit = lock.enter(role);
                 trace.record(event(Step::In));
                 entered.count_down();
-                gate.pass();
+                gate.hold();
                 trace.record(event(Step::Out));
                 drop(visit);
             })
@@ -226,31 +226,6 @@ impl Actor {
                 &[],
             )),
         }
-    }
-}
-
-/// What keeps an actor inside until the test lets it leave. Unlike `course_testkit::Gate` it
-/// does not fail when nobody opens it: after four times the test's patience the actor just
-/// leaves. A test waiting for something else (another thread to get in) then reports its own
-/// failure first, instead of seeing this actor give up and unblock that other thread.
-#[derive(Default)]
-struct Hold {
-    open: Mutex<bool>,
-    opened: Condvar,
-}
-
-impl Hold {
-    fn open(&self) {
-        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        self.opened.notify_all();
-    }
-
-    fn pass(&self) {
-        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let _ = self
-            .opened
-            .wait_timeout_while(open, patience() * 4, |open| !*open)
-            .unwrap_or_else(PoisonError::into_inner);
     }
 }
 
