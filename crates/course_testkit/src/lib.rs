@@ -1,6 +1,6 @@
 //! What the graded suites share: an event [`trace`], [`gate`]s and latches that force an order
 //! without sleeping, a bounded [`patience`] for "this should happen now", and the course's
-//! deterministic [`proptest_config`].
+//! deterministic [`proptest_config`]; for the suites that start processes, [`process`].
 //!
 //! The suites follow DESIGN.md's rules: threads report what they did as trace events, tests
 //! force orders with gates and latches, and a failure message names the broken property in the
@@ -11,6 +11,7 @@
 
 pub mod gate;
 pub mod linearizability;
+pub mod process;
 pub mod trace;
 
 pub use gate::{CountDownOnDrop, Gate, Latch, join_patiently, on_thread_exit};
