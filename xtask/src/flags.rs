@@ -17,7 +17,10 @@ usage: cargo xtask COMMAND
   swap EXERCISE solution|mine|stub          put the reference, your saved work or a fresh stub in place
   grade [--solutions] [--exercise NAME]... [--json FILE]
                                             score this checkout (or the reference solutions)
-  verify [--exercise NAME]... [--repeat N]  prove every suite sound (for course authors)
+  verify [--exercise NAME]... [--repeat N] [--repeat-wrong N]
+                                            prove every suite sound (for course authors): each
+                                            reference passes N runs, each known-wrong variant is
+                                            rejected by the same tests in each of its runs
   wrong EXERCISE VARIANT [--save]           write a known-wrong variant's source from its patch,
                                             or (--save) its patch from the edited source";
 
@@ -69,6 +72,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
     let mut solutions = false;
     let mut json = None;
     let mut repeat = None;
+    let mut repeat_wrong = None;
     let mut save = false;
     while let Some(arg) = parser.next()? {
         match arg {
@@ -80,15 +84,21 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             Long("solutions") if command == "grade" => solutions = true,
             Long("save") if command == "wrong" => save = true,
             Long("json") if command == "grade" => json = Some(parser.value()?.into()),
-            Long("repeat") if command == "verify" => {
+            Long(flag @ ("repeat" | "repeat-wrong")) if command == "verify" => {
+                let flag = flag.to_owned();
                 let text = string(parser.value()?)?;
-                match text.parse::<usize>() {
-                    Ok(n) if n > 0 => repeat = Some(n),
+                let n = match text.parse::<usize>() {
+                    Ok(n) if n > 0 => n,
                     _ => {
                         return Err(usage_error(format!(
-                            "--repeat wants a positive number, not `{text}`"
+                            "--{flag} wants a positive number, not `{text}`"
                         )));
                     }
+                };
+                if flag == "repeat" {
+                    repeat = Some(n);
+                } else {
+                    repeat_wrong = Some(n);
                 }
             }
             other => return Err(other.unexpected().into()),
@@ -150,6 +160,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             Ok(Command::Verify(verify::Options {
                 exercises,
                 repeat: repeat.unwrap_or(1),
+                repeat_wrong: repeat_wrong.unwrap_or(1),
             }))
         }
         "wrong" => {
@@ -201,6 +212,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(parse_str("verify --repeat 3"), Ok(Command::Verify(o)) if o.repeat == 3));
+        assert!(matches!(
+            parse_str("verify --repeat-wrong 5"),
+            Ok(Command::Verify(o)) if o.repeat == 1 && o.repeat_wrong == 5
+        ));
     }
 
     #[test]

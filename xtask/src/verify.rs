@@ -1,6 +1,8 @@
-//! `cargo xtask verify [--exercise NAME]... [--repeat N]`: the author's proof that the course
-//! is sound: the manifest matches the folders, every stub test fails fast, every reference
-//! test passes every time, every known-wrong variant is rejected, and the support crates pass.
+//! `cargo xtask verify [--exercise NAME]... [--repeat N] [--repeat-wrong N]`: the author's proof
+//! that the course is sound: the manifest matches the folders, every stub test fails fast,
+//! every reference test passes every time, every known-wrong variant is rejected (in each of
+//! its runs, and with `--repeat-wrong` by the same tests each time), and the support crates
+//! pass.
 //! One line per check as it goes; the last line is `verify: N passed, M failed`.
 
 use std::collections::BTreeSet;
@@ -9,7 +11,7 @@ use std::process::Stdio;
 
 use crate::compile::{self, Flavor, Implementation};
 use crate::error::Result;
-use crate::manifest::{Course, Exercise};
+use crate::manifest::{Course, Exercise, Wrong};
 use crate::runner::{self, Outcome, TestResult, TestStatus};
 use crate::ui;
 
@@ -18,6 +20,9 @@ use crate::ui;
 pub(crate) struct Options {
     pub(crate) exercises: Vec<String>,
     pub(crate) repeat: usize,
+    /// Runs of each known-wrong variant: a variant must be rejected in every run, and a test
+    /// that rejects it in some runs only is named (its catch is luck of scheduling).
+    pub(crate) repeat_wrong: usize,
 }
 
 /// Counts checks and prints each as it completes.
@@ -105,7 +110,7 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
         }
         verify_reference(course, exercise, options.repeat, &mut tally)?;
         for wrong in &exercise.wrong {
-            verify_wrong(course, exercise, &wrong.name, &wrong.what, &mut tally)?;
+            verify_wrong(course, exercise, wrong, options.repeat_wrong, &mut tally)?;
         }
     }
 
@@ -410,12 +415,12 @@ fn verify_reference(
 fn verify_wrong(
     course: &Course,
     exercise: &Exercise,
-    variant: &str,
-    what: &str,
+    wrong: &Wrong,
+    repeat: usize,
     tally: &mut Tally,
 ) -> Result<()> {
     let name = &exercise.name;
-    let label = format!("{name} (wrong {variant})");
+    let variant = &wrong.name;
     let implementation = Implementation::Wrong(variant.to_string());
     if let Err(err) = crate::wrong::materialize(&course.root, name, variant) {
         tally.fail(
@@ -424,41 +429,105 @@ fn verify_wrong(
         );
         return Ok(());
     }
-    match runner::evaluate(&course.root, exercise, &implementation, &label)? {
-        Outcome::NotCompiled(errors) => tally.fail(
-            &format!(
-                "{name}: wrong {variant} does not compile (a known-wrong variant must compile and fail tests)"
-            ),
-            &errors,
-        ),
-        Outcome::Ran(results) => {
-            let caught: Vec<&TestResult> =
-                results.iter().filter(|t| t.status != TestStatus::Passed).collect();
-            if caught.is_empty() {
+    // Per run: the tests that did not pass, with how.
+    let mut runs: Vec<Vec<(String, &'static str)>> = Vec::new();
+    let mut total = 0;
+    for run in 1..=repeat {
+        let label = if repeat > 1 {
+            format!("{name} (wrong {variant}, run {run}/{repeat})")
+        } else {
+            format!("{name} (wrong {variant})")
+        };
+        match runner::evaluate(&course.root, exercise, &implementation, &label)? {
+            Outcome::NotCompiled(errors) => {
                 tally.fail(
                     &format!(
-                        "{name}: the suite does not reject wrong {variant}: all {} tests pass",
-                        results.len()
+                        "{name}: wrong {variant} does not compile (a known-wrong variant must \
+                         compile and fail tests)"
                     ),
-                    &format!("it {what}"),
+                    &errors,
                 );
-            } else {
-                tally.ok(&format!(
-                    "{name}: wrong {variant} rejected ({} of {} tests do not pass)",
-                    caught.len(),
-                    results.len()
-                ));
-                let mut details = format!("it {what}\ncaught by:");
-                for test in caught.iter().take(3) {
-                    details.push_str(&format!("\n  {} ({})", test.name, test.status.label()));
-                }
-                if caught.len() > 3 {
-                    details.push_str(&format!("\n  and {} more", caught.len() - 3));
-                }
-                print!("{}", ui::indent(&ui::dim(&details), "       "));
+                return Ok(());
+            }
+            Outcome::Ran(results) => {
+                total = results.len();
+                runs.push(
+                    results
+                        .iter()
+                        .filter(|t| t.status != TestStatus::Passed)
+                        .map(|t| (t.name.clone(), t.status.label()))
+                        .collect(),
+                );
             }
         }
     }
+    let missed = runs.iter().filter(|caught| caught.is_empty()).count();
+    if missed > 0 {
+        let how = if repeat == 1 {
+            format!("all {total} tests pass")
+        } else {
+            format!("all {total} tests pass in {missed} of {repeat} runs")
+        };
+        tally.fail(
+            &format!("{name}: the suite does not reject wrong {variant}: {how}"),
+            &format!("it {}", wrong.what),
+        );
+        return Ok(());
+    }
+    // Tests that rejected the variant in some runs but not in all: luck of scheduling.
+    let every: BTreeSet<&str> = runs[0]
+        .iter()
+        .map(|(test, _)| test.as_str())
+        .filter(|test| {
+            runs.iter()
+                .all(|caught| caught.iter().any(|(t, _)| t == test))
+        })
+        .collect();
+    let some: BTreeSet<&str> = runs
+        .iter()
+        .flatten()
+        .map(|(test, _)| test.as_str())
+        .filter(|test| !every.contains(test))
+        .collect();
+    let runs_label = if repeat > 1 {
+        format!(" in each of {repeat} runs")
+    } else {
+        String::new()
+    };
+    if every.is_empty() {
+        tally.fail(
+            &format!("{name}: wrong {variant} is rejected in every run, but by different tests"),
+            &format!(
+                "it {}\nno test rejects it every time; by luck of scheduling: {}",
+                wrong.what,
+                some.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        );
+        return Ok(());
+    }
+    tally.ok(&format!(
+        "{name}: wrong {variant} rejected ({} of {total} tests do not pass{runs_label})",
+        every.len()
+    ));
+    let mut details = format!("it {}\ncaught by:", wrong.what);
+    let labels: Vec<(&str, &str)> = runs[0]
+        .iter()
+        .filter(|(test, _)| every.contains(test.as_str()))
+        .map(|(test, status)| (test.as_str(), *status))
+        .collect();
+    for (test, status) in labels.iter().take(3) {
+        details.push_str(&format!("\n  {test} ({status})"));
+    }
+    if labels.len() > 3 {
+        details.push_str(&format!("\n  and {} more", labels.len() - 3));
+    }
+    if !some.is_empty() {
+        details.push_str(&format!(
+            "\nin some runs only (luck of scheduling; weigh them 0 in the manifest): {}",
+            some.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    print!("{}", ui::indent(&ui::dim(&details), "       "));
     Ok(())
 }
 

@@ -4,25 +4,15 @@
 //! The models note what each caller saw when its `execute` returned, drop the executor (which
 //! joins every callback thread) and only then assert: loom cannot unwind a failed model past
 //! threads that are still running.
+//!
+//! The model with two callers explores with a preemption bound of 2 instead of the course's 3:
+//! with two callers and their callback threads, 3 takes many seconds, and a caller returning
+//! before its callback needs no preemption at all to show.
 
 use async_to_sync::{AsyncExecutor, SyncExecutor};
 use course_clock::VirtualClock;
 use course_sync::atomic::{AtomicBool, Ordering};
-use course_sync::{Arc, model, thread};
-
-/// Like `course_sync::model`, with a preemption bound of 2 instead of 3: with two callers and
-/// their callback threads the bound of 3 takes many seconds, and a caller returning before its
-/// callback needs no preemption at all to show.
-fn model_two_preemptions<F>(scenario: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
-    builder.check(scenario);
-}
+use course_sync::{Arc, model, model_with_bound, thread};
 
 /// Calls `execute` with a callback that sets a flag; returns whether the flag was set when
 /// `execute` returned.
@@ -57,7 +47,7 @@ fn execute_returns_after_its_callback_on_every_call() {
 
 #[test]
 fn two_concurrent_callers_each_wait_for_their_own_callback() {
-    model_two_preemptions(|| {
+    model_with_bound(2, || {
         let clock = VirtualClock::new();
         let executor = Arc::new(SyncExecutor::with_clock(
             AsyncExecutor::new(),

@@ -109,11 +109,14 @@ fn the_driver_drives_only_after_all_four_riders_are_seated(
         s.quiesce().or_fail();
     }
     s.spawn_rider(party_of(letters[3]), None);
-    // Until the three passengers sit down, a correct driver can only wait (asleep at the pick-up
-    // point); a driver that does not wait drives and leaves.
-    s.wait_for("the driver waiting for its passengers, or leaving", |s| {
-        s.clock.blocked() >= 1 || s.returned() >= 1
-    })
+    // Once the three passengers are held at the gate, none of them is asleep at the pick-up
+    // point: a rider asleep there now is the driver, waiting for them as it should; a driver
+    // that does not wait drives and leaves. Then the passengers sit down after the driver, so
+    // the last one to sit is a passenger: it must not drive too.
+    s.wait_for(
+        "the three passengers at the gate, and the driver waiting for them or leaving",
+        |s| s.at_gate() == 3 && (s.clock.blocked() >= 1 || s.returned() >= 1),
+    )
     .or_fail();
     gate.open();
     s.quiesce().or_fail();

@@ -67,6 +67,8 @@ pub(crate) struct Scenario {
     pub(crate) trace: Trace<Event>,
     started: usize,
     returned: Arc<AtomicUsize>,
+    /// Riders whose `seated` callback reached its gate (and may be held there).
+    at_gate: Arc<AtomicUsize>,
     /// Riders D1, D2, ... and R1, R2, ... are numbered per party.
     numbers: [usize; 2],
 }
@@ -83,6 +85,7 @@ impl Scenario {
             trace,
             started: 0,
             returned: Arc::new(AtomicUsize::new(0)),
+            at_gate: Arc::new(AtomicUsize::new(0)),
             numbers: [0, 0],
         }
     }
@@ -96,10 +99,11 @@ impl Scenario {
         self.numbers[index] += 1;
         let who = format!("{letter}{}", self.numbers[index]);
         self.started += 1;
-        let (seating, trace, returned, name) = (
+        let (seating, trace, returned, at_gate, name) = (
             Arc::clone(&self.seating),
             self.trace.clone(),
             Arc::clone(&self.returned),
+            Arc::clone(&self.at_gate),
             who.clone(),
         );
         std::thread::spawn(move || {
@@ -112,6 +116,8 @@ impl Scenario {
                 party,
                 |ride| {
                     if let Some(gate) = gate {
+                        // Release: pairs with the test's Acquire load in `at_gate`.
+                        at_gate.fetch_add(1, Ordering::Release);
                         gate.pass("the test to let the passengers sit down");
                     }
                     trace.record(Event::Seated {
@@ -160,6 +166,11 @@ impl Scenario {
             std::thread::park_timeout(Duration::from_millis(1));
         }
         Ok(())
+    }
+
+    /// Riders whose `seated` callback reached its gate.
+    pub(crate) fn at_gate(&self) -> usize {
+        self.at_gate.load(Ordering::Acquire)
     }
 
     pub(crate) fn returned(&self) -> usize {

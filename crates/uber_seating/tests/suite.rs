@@ -5,5 +5,9 @@
 //! `cargo xtask check uber_seating` runs all of it. By hand: `cargo test -p uber_seating --test
 //! suite` (add `--features solution` for the reference).
 
+#[cfg(not(course_loom))]
 mod cases;
+#[cfg(not(course_loom))]
 mod harness;
+#[cfg(course_loom)]
+mod models;
