@@ -44,30 +44,19 @@ pub(crate) fn pristine_stub(root: &Path, exercise: &str) -> Result<Vec<u8>> {
     )
 }
 
-/// `None` if `exercises/` is exactly as committed (no changes, no untracked files); else a
-/// description of what differs.
-pub(crate) fn exercises_dirty(root: &Path) -> Result<Option<String>> {
-    let changed = git(root, &["diff", "--name-only", "HEAD", "--", "exercises/"])?;
-    let untracked = git(
-        root,
-        &[
-            "ls-files",
-            "--others",
-            "--exclude-standard",
-            "--",
-            "exercises/",
-        ],
-    )?;
-    let mut files: Vec<String> = Vec::new();
-    files.extend(
-        String::from_utf8_lossy(&changed)
-            .lines()
-            .map(|f| format!("changed: {f}")),
-    );
-    files.extend(
-        String::from_utf8_lossy(&untracked)
-            .lines()
-            .map(|f| format!("untracked: {f}")),
-    );
-    Ok((!files.is_empty()).then(|| files.join("\n")))
+/// The stubs among `files` (paths relative to the root) that differ from HEAD, one per line,
+/// or `None` if every one is as committed. A stub git has never seen is an author's new
+/// exercise, not a learner's edit, so it does not count as changed.
+pub(crate) fn stubs_changed(root: &Path, files: &[String]) -> Result<Option<String>> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut args = vec!["diff", "--name-only", "HEAD", "--"];
+    args.extend(files.iter().map(String::as_str));
+    let changed = git(root, &args)?;
+    let changed: Vec<String> = String::from_utf8_lossy(&changed)
+        .lines()
+        .map(|file| format!("changed: {file}"))
+        .collect();
+    Ok((!changed.is_empty()).then(|| changed.join("\n")))
 }

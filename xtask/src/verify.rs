@@ -76,7 +76,8 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
         );
     }
 
-    let stubs_committed = match crate::git::exercises_dirty(&course.root) {
+    let stubs: Vec<String> = exercises.iter().map(|e| e.exercise_file()).collect();
+    let stubs_committed = match crate::git::stubs_changed(&course.root, &stubs) {
         Ok(None) => {
             tally.ok("exercises/ holds the committed stubs");
             true
@@ -84,7 +85,7 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
         Ok(Some(files)) => {
             tally.fail(
                 "exercises/ differs from HEAD: verify checks the committed stubs; stash your \
-                 changes or run it in a fresh clone",
+                 changes (or `cargo xtask swap NAME stub`) or run it in a fresh clone",
                 &files,
             );
             false
