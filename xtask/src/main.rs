@@ -12,6 +12,7 @@ mod list;
 mod manifest;
 mod procs;
 mod report;
+mod sandbox;
 mod runner;
 mod status;
 mod suggest;
@@ -29,7 +30,9 @@ use crate::manifest::Course;
 
 fn main() -> ExitCode {
     procs::exit_quietly_on_closed_stdout();
-    match flags::parse(std::env::args_os().skip(1)).and_then(run) {
+    let result = flags::parse(std::env::args_os().skip(1)).and_then(run);
+    runner::remove_logs();
+    match result {
         Ok(code) => code,
         Err(err) => {
             ui::clear_status();

@@ -92,3 +92,18 @@ pub(crate) fn kill_groups_on_interrupt() {
         }
     });
 }
+
+/// The pids of this process's children, live or zombie (each thread lists the children it
+/// forked itself).
+pub(crate) fn children() -> Vec<u32> {
+    let mut pids = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            pids.extend(list.split_whitespace().filter_map(|pid| pid.parse::<u32>().ok()));
+        }
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}

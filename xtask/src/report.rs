@@ -315,6 +315,7 @@ mod tests {
             } else {
                 "why".into()
             },
+            suspicious: None,
         }
     }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::compile::{self, Build, Flavor, Implementation};
 use crate::error::Result;
 use crate::manifest::Exercise;
+use crate::sandbox::{self, Sandbox};
 use crate::{procs, ui};
 
 /// What happened to one test.
@@ -51,6 +52,8 @@ pub(crate) struct TestResult {
     pub(crate) duration: Duration,
     /// Why it did not pass (empty when it passed).
     pub(crate) message: String,
+    /// What looked like an attempt to fool the grader, if anything did.
+    pub(crate) suspicious: Option<&'static str>,
 }
 
 /// The kind of a test, from the module it stands in.
@@ -142,11 +145,7 @@ pub(crate) fn evaluate(
         }
     }
 
-    let context = RunContext {
-        crate_dir: root.join("crates").join(name),
-        root: root.to_path_buf(),
-        package: name.to_string(),
-    };
+    let context = RunContext::new(root, name);
     let results = run_all(&context, &jobs, &|done, total| {
         progress(&format!("{done}/{total} tests"));
     });
@@ -212,6 +211,23 @@ pub(crate) struct RunContext {
     pub(crate) root: PathBuf,
     pub(crate) crate_dir: PathBuf,
     pub(crate) package: String,
+    /// The cell each test runs in when grading submissions; `None`: a process group only.
+    pub(crate) sandbox: Option<Sandbox>,
+    /// Tests run at once (0: two per core).
+    pub(crate) parallel: usize,
+}
+
+impl RunContext {
+    /// The context of `package`'s tests in the workspace at `root`, without a sandbox.
+    pub(crate) fn new(root: &Path, package: &str) -> RunContext {
+        RunContext {
+            crate_dir: root.join("crates").join(package),
+            root: root.to_path_buf(),
+            package: package.to_string(),
+            sandbox: None,
+            parallel: 0,
+        }
+    }
 }
 
 /// Runs every job, two per core at a time; results come back in job order.
@@ -225,11 +241,14 @@ pub(crate) fn run_all(
     jobs: &[Job],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<TestResult> {
-    let workers = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .saturating_mul(2)
-        .min(jobs.len().max(1));
+    let workers = match context.parallel {
+        0 => std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+            .saturating_mul(2),
+        n => n,
+    }
+    .min(jobs.len().max(1));
     let queue = Mutex::new((0..jobs.len()).collect::<VecDeque<usize>>());
     let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; jobs.len()]);
     let done = AtomicUsize::new(0);
@@ -259,6 +278,7 @@ pub(crate) fn run_all(
                 status: TestStatus::NotRun,
                 duration: Duration::ZERO,
                 message: "the runner lost this test's result".into(),
+                suspicious: None,
             })
         })
         .collect()
@@ -280,14 +300,43 @@ pub(crate) enum Exit {
 /// Runs one test in its own process group and classifies the result.
 pub(crate) fn run_one(context: &RunContext, job: &Job) -> TestResult {
     let started = Instant::now();
-    let (exit, stdout, stderr) = execute(context, job);
+    let (exit, output) = execute(context, job);
     let duration = started.elapsed();
-    let (status, message) = classify(&job.test, &exit, &stdout, &stderr);
+    let verdict = classify(&job.test, &exit, &output);
     TestResult {
         name: job.test.clone(),
-        status,
+        status: verdict.status,
         duration,
-        message,
+        message: verdict.message,
+        suspicious: verdict.suspicious,
+    }
+}
+
+/// What a finished test left behind: its stdout and stderr, and the harness's own log.
+#[derive(Debug, Default)]
+pub(crate) struct Output {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// The libtest `--logfile`: one `ok NAME` or `failed NAME` line per test, written by the
+    /// harness itself after the test function returned. Printing to stdout cannot fake it.
+    pub(crate) log: String,
+}
+
+/// A test's classification.
+#[derive(Debug)]
+pub(crate) struct Verdict {
+    pub(crate) status: TestStatus,
+    pub(crate) message: String,
+    pub(crate) suspicious: Option<&'static str>,
+}
+
+impl Verdict {
+    fn new(status: TestStatus, message: impl Into<String>) -> Verdict {
+        Verdict {
+            status,
+            message: message.into(),
+            suspicious: None,
+        }
     }
 }
 
@@ -298,10 +347,13 @@ const CAPTURE_TAIL: usize = 64 * 1024;
 /// How long to wait for a killed test's output pipes to close.
 const DRAIN_WAIT: Duration = Duration::from_secs(2);
 
-fn execute(context: &RunContext, job: &Job) -> (Exit, String, String) {
+fn execute(context: &RunContext, job: &Job) -> (Exit, Output) {
+    let log = log_file();
     let mut command = Command::new(&job.binary);
     command
         .args(["--exact", &job.test, "--test-threads=1", "--color=never"])
+        .arg("--logfile")
+        .arg(&log)
         .current_dir(&context.crate_dir)
         .env("RUST_BACKTRACE", "0")
         .env("INSTA_UPDATE", "no")
@@ -314,13 +366,19 @@ fn execute(context: &RunContext, job: &Job) -> (Exit, String, String) {
         .env_remove("RUST_TEST_THREADS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    match &context.sandbox {
+        // A session of its own (its id is the child's pid), the limits, the network cut.
+        Some(sandbox) => sandbox.apply(&mut command),
+        None => {
+            command.process_group(0);
+        }
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => {
             let why = format!("{}: {err}", job.binary.display());
-            return (Exit::NotStarted(why), String::new(), String::new());
+            return (Exit::NotStarted(why), Output::default());
         }
     };
     // The child leads its own group, whose id is its pid.
@@ -332,23 +390,55 @@ fn execute(context: &RunContext, job: &Job) -> (Exit, String, String) {
     std::thread::spawn(move || {
         let _ = sender.send(child.wait());
     });
+    let kill = |pgid: u32| match &context.sandbox {
+        Some(_) => sandbox::kill_session(pgid),
+        None => procs::kill_group(pgid),
+    };
 
     let exit = match receiver.recv_timeout(job.limit) {
         Ok(status) => exit_of(status),
         Err(_) => {
-            procs::kill_group(pgid);
+            kill(pgid);
             // The waiter reaps the child once the kill lands.
             let _ = receiver.recv_timeout(DRAIN_WAIT);
             Exit::TimedOut(job.limit)
         }
     };
     // Stray grandchildren of a finished test must not survive it either.
-    procs::kill_group(pgid);
+    kill(pgid);
     procs::unregister(pgid);
     let deadline = Instant::now() + DRAIN_WAIT;
-    let stdout = stdout.finish(deadline);
-    let stderr = stderr.finish(deadline);
-    (exit, stdout, stderr)
+    let output = Output {
+        stdout: stdout.finish(deadline),
+        stderr: stderr.finish(deadline),
+        log: std::fs::read_to_string(&log).unwrap_or_default(),
+    };
+    let _ = std::fs::remove_file(&log);
+    (exit, output)
+}
+
+/// A fresh path for one test's harness log, in a directory of this process's own.
+fn log_file() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("course-xtask-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    dir.join(format!(
+        "{}-{nanos:09}.log",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Removes the directory of harness logs (at the end of a command).
+pub(crate) fn remove_logs() {
+    let dir = std::env::temp_dir().join(format!("course-xtask-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn exit_of(status: std::io::Result<ExitStatus>) -> Exit {
@@ -429,38 +519,47 @@ impl Capture {
 /// At most this many lines of a failure message are kept.
 const MESSAGE_LINES: usize = 200;
 
-/// Classifies a finished test from how it exited and what libtest printed.
-pub(crate) fn classify(
-    test: &str,
-    exit: &Exit,
-    stdout: &str,
-    stderr: &str,
-) -> (TestStatus, String) {
+/// Classifies a finished test from how it exited, what libtest printed and what the harness
+/// logged. A pass needs all three: exit status 0, the harness's `ok` line and summary on
+/// stdout, and its `ok NAME` line in the log, which the harness writes only after the test
+/// function returned.
+pub(crate) fn classify(test: &str, exit: &Exit, output: &Output) -> Verdict {
+    let Output {
+        stdout,
+        stderr,
+        log,
+    } = output;
     let result_line = |prefix: &str| stdout.lines().any(|line| line.starts_with(prefix));
     let reported_ok = stdout
         .lines()
         .any(|line| line == format!("test {test} ... ok"));
+    let logged_ok = log.lines().any(|line| line == format!("ok {test}"));
+    let claims_pass = reported_ok && result_line("test result: ok. 1 passed;");
     match exit {
-        Exit::TimedOut(limit) => (
+        Exit::TimedOut(limit) => Verdict::new(
             TestStatus::TimedOut,
             format!(
                 "did not finish in {} s: deadlock or lost wakeup suspected",
                 ui::points(limit.as_secs_f64())
             ),
         ),
-        Exit::NotStarted(why) => (
-            TestStatus::NotRun,
-            format!("could not start the test: {why}"),
-        ),
-        Exit::Code(0) if reported_ok && result_line("test result: ok. 1 passed;") => {
-            (TestStatus::Passed, String::new())
+        Exit::NotStarted(why) => {
+            Verdict::new(TestStatus::NotRun, format!("could not start the test: {why}"))
         }
-        Exit::Code(0) if result_line("test result: ok. 0 passed;") => (
+        Exit::Code(0) if claims_pass && logged_ok => Verdict::new(TestStatus::Passed, ""),
+        Exit::Code(0) if claims_pass => Verdict {
+            status: TestStatus::Failed,
+            message: "the test's output claims a pass that the test harness did not record: \
+                      the code wrote a fake result and ended the process"
+                .into(),
+            suspicious: Some("printed a fake test result and exited"),
+        },
+        Exit::Code(0) if result_line("test result: ok. 0 passed;") => Verdict::new(
             TestStatus::NotRun,
             format!("the suite has no test named exactly `{test}` to run (or it is ignored)"),
         ),
         Exit::Code(101) if result_line("test result: FAILED") => {
-            (TestStatus::Failed, failure_message(test, stdout, stderr))
+            Verdict::new(TestStatus::Failed, failure_message(test, stdout, stderr))
         }
         Exit::Signal(signal) => {
             let mut message = signal_message(*signal);
@@ -469,7 +568,7 @@ pub(crate) fn classify(
                 message.push('\n');
                 message.push_str(&tail);
             }
-            (TestStatus::Crashed, message)
+            Verdict::new(TestStatus::Crashed, message)
         }
         Exit::Code(code) => {
             let mut message = format!(
@@ -481,7 +580,11 @@ pub(crate) fn classify(
                 message.push('\n');
                 message.push_str(&tail);
             }
-            (TestStatus::Crashed, message)
+            Verdict {
+                status: TestStatus::Crashed,
+                message,
+                suspicious: (*code == 0).then_some("ended the test process with exit status 0"),
+            }
         }
     }
 }
@@ -575,6 +678,21 @@ fn last_lines(text: &str, count: usize) -> String {
 mod tests {
     use super::*;
 
+    /// What a test process left: `stdout`, `stderr`, and a harness log of `log` lines.
+    fn output(stdout: &str, stderr: &str, log: &str) -> Output {
+        Output {
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            log: log.into(),
+        }
+    }
+
+    fn classified(test: &str, exit: &Exit, stdout: &str, stderr: &str) -> (TestStatus, String) {
+        let log = format!("ok {test}\n");
+        let verdict = classify(test, exit, &output(stdout, stderr, &log));
+        (verdict.status, verdict.message)
+    }
+
     const PASSED: &str = "
 running 1 test
 test cases::smoke ... ok
@@ -617,7 +735,7 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
 
     #[test]
     fn a_passing_test_passes() {
-        let (status, message) = classify("cases::smoke", &Exit::Code(0), PASSED, "");
+        let (status, message) = classified("cases::smoke", &Exit::Code(0), PASSED, "");
         assert_eq!(status, TestStatus::Passed);
         assert_eq!(message, "");
     }
@@ -625,7 +743,7 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
     #[test]
     fn a_failing_test_keeps_its_whole_panic_message() {
         let test = "traces::ties_run_in_order";
-        let (status, message) = classify(test, &Exit::Code(101), FAILED, "");
+        let (status, message) = classified(test, &Exit::Code(101), FAILED, "");
         assert_eq!(status, TestStatus::Failed);
         assert_eq!(
             message,
@@ -638,35 +756,49 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
     fn a_failure_without_panic_falls_back_to_stderr() {
         let stdout =
             "test x ... FAILED\n\nfailures:\n    x\n\ntest result: FAILED. 0 passed; 1 failed;";
-        let (status, message) = classify("x", &Exit::Code(101), stdout, "line 1\nthe reason\n");
+        let (status, message) = classified("x", &Exit::Code(101), stdout, "line 1\nthe reason\n");
         assert_eq!(status, TestStatus::Failed);
         assert_eq!(message, "line 1\nthe reason");
     }
 
     #[test]
     fn a_fake_ok_with_a_nonzero_exit_does_not_pass() {
-        let (status, _) = classify("cases::smoke", &Exit::Code(3), PASSED, "");
+        let (status, _) = classified("cases::smoke", &Exit::Code(3), PASSED, "");
         assert_eq!(status, TestStatus::Crashed);
-        let (status, _) = classify("cases::smoke", &Exit::Code(101), PASSED, "");
+        let (status, _) = classified("cases::smoke", &Exit::Code(101), PASSED, "");
         assert_eq!(status, TestStatus::Crashed);
+    }
+
+    #[test]
+    fn a_pass_the_harness_did_not_log_is_a_fake() {
+        let verdict = classify("cases::smoke", &Exit::Code(0), &output(PASSED, "", ""));
+        assert_eq!(verdict.status, TestStatus::Failed);
+        assert!(verdict.message.contains("did not record"), "{}", verdict.message);
+        assert!(verdict.suspicious.is_some());
+        let other = classify(
+            "cases::smoke",
+            &Exit::Code(0),
+            &output(PASSED, "", "ok cases::other\n"),
+        );
+        assert_eq!(other.status, TestStatus::Failed);
     }
 
     #[test]
     fn exit_zero_without_the_harness_line_does_not_pass() {
         let stdout = "running 1 test\n";
-        let (status, message) = classify("cases::smoke", &Exit::Code(0), stdout, "");
+        let (status, message) = classified("cases::smoke", &Exit::Code(0), stdout, "");
         assert_eq!(status, TestStatus::Crashed);
         assert!(message.contains("process::exit"), "{message}");
         // The harness line alone, without the test's own `ok` line, is not enough either.
         let fake = "test result: ok. 1 passed; 0 failed;\n";
-        let (status, _) = classify("cases::smoke", &Exit::Code(0), fake, "");
+        let (status, _) = classified("cases::smoke", &Exit::Code(0), fake, "");
         assert_ne!(status, TestStatus::Passed);
     }
 
     #[test]
     fn signals_timeouts_and_missing_tests() {
         let stderr = "\nthread 'cases::deep' has overflowed its stack\nfatal runtime error: stack overflow\n";
-        let (status, message) = classify(
+        let (status, message) = classified(
             "cases::deep",
             &Exit::Signal(libc::SIGABRT),
             "running 1 test\n",
@@ -676,7 +808,7 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
         assert!(message.starts_with("aborted (SIGABRT)"), "{message}");
         assert!(message.contains("overflowed its stack"), "{message}");
 
-        let (status, message) = classify("m", &Exit::TimedOut(Duration::from_secs(10)), "", "");
+        let (status, message) = classified("m", &Exit::TimedOut(Duration::from_secs(10)), "", "");
         assert_eq!(status, TestStatus::TimedOut);
         assert_eq!(
             message,
@@ -684,7 +816,7 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
         );
 
         let none = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 14 filtered out\n";
-        let (status, _) = classify("cases::gone", &Exit::Code(0), none, "");
+        let (status, _) = classified("cases::gone", &Exit::Code(0), none, "");
         assert_eq!(status, TestStatus::NotRun);
     }
 
@@ -712,22 +844,19 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
             path
         };
-        let context = RunContext {
-            root: dir.clone(),
-            crate_dir: dir.clone(),
-            package: "x".into(),
-        };
-        let ok = script(
-            "ok.sh",
-            "echo 'test t ... ok'; echo 'test result: ok. 1 passed; 0 failed;'",
-        );
+        let mut context = RunContext::new(&dir, "x");
+        context.crate_dir = dir.clone();
+        // The harness log is the last argument (`--logfile PATH`).
+        let pass = "echo 'test t ... ok'; echo 'test result: ok. 1 passed; 0 failed;'; \
+                    for last in \"$@\"; do :; done; echo 'ok t' > \"$last\"";
+        let ok = script("ok.sh", pass);
         let hang = script("hang.sh", "sleep 30 & sleep 30");
         let abort = script("abort.sh", "kill -ABRT $$");
         // A grandchild that leaves the group keeps the pipe open: the output read so far
         // still counts once the drain wait is over.
         let escape = script(
             "escape.sh",
-            "setsid sleep 4 & sleep 0.3; echo 'test t ... ok'; echo 'test result: ok. 1 passed; 0 failed;'",
+            &format!("setsid sleep 4 & sleep 0.3; {pass}"),
         );
         let job = |binary: PathBuf| Job {
             binary,

@@ -154,8 +154,10 @@ if [ "$1" = "--list" ]; then
   exit 0
 fi
 test="$2"
+for log in "$@"; do :; done
 ok() {
   printf 'running 1 test\ntest %s ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out\n' "$test"
+  echo "ok $test" > "$log"
   exit 0
 }
 [ "$MODE" = ok ] && ok
