@@ -2,6 +2,7 @@
 //! its path or the compiler's first errors.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -48,17 +49,55 @@ pub(crate) enum Build {
     Failed(String),
 }
 
+/// Where cargo builds: a workspace root and its two target directories.
+#[derive(Debug, Clone)]
+pub(crate) struct Workspace {
+    pub(crate) root: PathBuf,
+    /// The ordinary builds.
+    pub(crate) target: PathBuf,
+    /// The loom builds: a target directory of their own, so they never invalidate the
+    /// ordinary build cache.
+    pub(crate) loom_target: PathBuf,
+    /// Build without the network (grading: every dependency is already fetched).
+    pub(crate) offline: bool,
+}
+
+impl Workspace {
+    /// The workspace at `root` with its own `target/` and `target/loom/`.
+    pub(crate) fn at(root: &Path) -> Workspace {
+        Workspace {
+            root: root.to_path_buf(),
+            target: root.join("target"),
+            loom_target: root.join("target/loom"),
+            offline: false,
+        }
+    }
+}
+
 /// A cargo command run in `root`, from env `CARGO` (the cargo that runs this tool).
 pub(crate) fn cargo(root: &Path, flavor: Flavor) -> Command {
+    cargo_in(&Workspace::at(root), flavor)
+}
+
+/// A cargo command run in the workspace `ws`, building into its target directory for
+/// `flavor`.
+pub(crate) fn cargo_in(ws: &Workspace, flavor: Flavor) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(root);
-    if flavor == Flavor::Loom {
-        // A separate target dir, so loom builds never invalidate the normal build cache.
-        command
-            .env("RUSTFLAGS", "--cfg course_loom")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env("CARGO_TARGET_DIR", root.join("target/loom"));
+    command.current_dir(&ws.root);
+    match flavor {
+        Flavor::Normal => {
+            command.env("CARGO_TARGET_DIR", &ws.target);
+        }
+        Flavor::Loom => {
+            command
+                .env("RUSTFLAGS", "--cfg course_loom")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .env("CARGO_TARGET_DIR", &ws.loom_target);
+        }
+    }
+    if ws.offline {
+        command.env("CARGO_NET_OFFLINE", "true");
     }
     command
 }
@@ -131,6 +170,154 @@ pub(crate) fn build_suite(
         ))),
         _ => Ok(Build::Failed(first_errors(&stderr_text))),
     }
+}
+
+/// One package's part of a batch build.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) build: Build,
+    /// Whether cargo found the package's library up to date (`Some(true)`: it did not
+    /// recompile it), when it reported the library at all.
+    pub(crate) lib_fresh: Option<bool>,
+}
+
+/// Builds the suites of several packages (learner implementations) in one cargo run, which
+/// compiles them in parallel; with `--keep-going`, a package that does not compile costs only
+/// itself. `deadline`: the build is killed after it, and every package not built by then
+/// fails with a message saying so.
+pub(crate) fn build_suites(
+    ws: &Workspace,
+    packages: &[&str],
+    flavor: Flavor,
+    deadline: std::time::Duration,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<std::collections::BTreeMap<String, Batch>> {
+    use std::collections::BTreeMap;
+    let mut command = cargo_in(ws, flavor);
+    command.args([
+        "test",
+        "--no-run",
+        "--keep-going",
+        "--message-format=json",
+        "--color=never",
+        "--test",
+        "suite",
+    ]);
+    for package in packages {
+        command.args(["--package", package]);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = command
+        .spawn()
+        .context(|| "cannot run cargo (is it on PATH, or CARGO set?)")?;
+    let pgid = child.id();
+    crate::procs::register(pgid);
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+
+    let mut suites: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut fresh: BTreeMap<String, bool> = BTreeMap::new();
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let (finished, timed_out) = std::sync::mpsc::channel::<()>();
+    let stderr_text = std::thread::scope(|scope| {
+        let killer = scope.spawn(move || {
+            let late = timed_out.recv_timeout(deadline).is_err();
+            if late {
+                crate::procs::kill_group(pgid);
+            }
+            late
+        });
+        let errors_thread = scope.spawn(move || {
+            let mut text = String::new();
+            for line in BufReader::new(stderr).lines().map_while(|line| line.ok()) {
+                let trimmed = line.trim_start();
+                if trimmed.starts_with("Compiling") || trimmed.starts_with("Blocking") {
+                    progress(trimmed);
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        });
+        for line in BufReader::new(stdout).lines().map_while(|line| line.ok()) {
+            let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            let Some(package) = package_of(&message) else {
+                continue;
+            };
+            if !packages.contains(&package.as_str()) {
+                continue;
+            }
+            match message["reason"].as_str() {
+                Some("compiler-artifact") => {
+                    let is_test = message["profile"]["test"] == true;
+                    if is_test && message["target"]["name"] == "suite" {
+                        if let Some(path) = message["executable"].as_str() {
+                            suites.insert(package, PathBuf::from(path));
+                        }
+                    } else if !is_test
+                        && message["target"]["kind"]
+                            .as_array()
+                            .is_some_and(|kinds| kinds.iter().any(|k| k == "lib"))
+                    {
+                        fresh.insert(package, message["fresh"] == true);
+                    }
+                }
+                Some("compiler-message") if message["message"]["level"] == "error" => {
+                    if let Some(rendered) = message["message"]["rendered"].as_str() {
+                        let text = errors.entry(package).or_default();
+                        text.push_str(rendered);
+                        text.push('\n');
+                    }
+                }
+                _ => {}
+            }
+        }
+        let _ = finished.send(());
+        let late = killer.join().unwrap_or(false);
+        let text = errors_thread.join().unwrap_or_default();
+        if late {
+            format!(
+                "the build took longer than {} s and was stopped\n{text}",
+                deadline.as_secs()
+            )
+        } else {
+            text
+        }
+    });
+    let _ = child.wait();
+    crate::procs::unregister(pgid);
+
+    let mut out = BTreeMap::new();
+    for package in packages {
+        let build = match suites.remove(*package) {
+            Some(path) => Build::Built(path),
+            None => Build::Failed(match errors.remove(*package) {
+                Some(text) => first_errors(&text),
+                None => first_errors(&stderr_text),
+            }),
+        };
+        out.insert(
+            package.to_string(),
+            Batch {
+                build,
+                lib_fresh: fresh.get(*package).copied(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The package a cargo JSON message is about: the folder name of its manifest.
+fn package_of(message: &serde_json::Value) -> Option<String> {
+    let manifest = message["manifest_path"].as_str()?;
+    let dir = Path::new(manifest).parent()?;
+    Some(dir.file_name()?.to_string_lossy().into_owned())
 }
 
 /// The test executable of the `suite` target, from one line of cargo's JSON messages.

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use lexopt::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::{grade, swap, verify};
+use crate::{autograder, grade, swap, verify};
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask COMMAND
@@ -15,14 +15,22 @@ usage: cargo xtask COMMAND
   hint EXERCISE [N]                         show hint N (default 1) for an exercise
   watch [EXERCISE]                          re-run check whenever a file in exercises/ changes
   swap EXERCISE solution|mine|stub          put the reference, your saved work or a fresh stub in place
-  grade [--solutions] [--exercise NAME]... [--json FILE]
-                                            score this checkout (or the reference solutions)
+  grade [--solutions | --submission DIR | --submissions DIR] [--jobs N] [--exercise NAME]...
+        [--json FILE] [--junit FILE] [--gradescope FILE] [--csv FILE] [--classroom FILE]
+                                            score this checkout, the reference solutions, one
+                                            learner's submission (a course folder, its
+                                            exercises/ folder, a .zip or a .tar.gz), or a
+                                            folder of them (one per learner)
   verify [--exercise NAME]... [--repeat N] [--repeat-wrong N]
                                             prove every suite sound (for course authors): each
                                             reference passes N runs, each known-wrong variant is
                                             rejected by the same tests in each of its runs
   wrong EXERCISE VARIANT [--save]           write a known-wrong variant's source from its patch,
-                                            or (--save) its patch from the edited source";
+                                            or (--save) its patch from the edited source
+  autograder gradescope OUT.zip [--exercise NAME]...
+                                            write a Gradescope autograder for this course
+  autograder classroom DIR [--exercise NAME]... [--course-repo URL] [--course-ref REF]
+                                            write a GitHub Classroom workflow into DIR";
 
 /// A parsed command line.
 #[derive(Debug)]
@@ -40,6 +48,7 @@ pub(crate) enum Command {
         variant: String,
         save: bool,
     },
+    Autograder(autograder::Options),
 }
 
 fn usage_error(message: impl Into<String>) -> Error {
@@ -71,6 +80,15 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
     let mut exercises: Vec<String> = Vec::new();
     let mut solutions = false;
     let mut json = None;
+    let mut junit = None;
+    let mut gradescope = None;
+    let mut csv = None;
+    let mut classroom = None;
+    let mut submission = None;
+    let mut submissions = None;
+    let mut jobs = None;
+    let mut course_repo = None;
+    let mut course_ref = None;
     let mut repeat = None;
     let mut repeat_wrong = None;
     let mut save = false;
@@ -78,12 +96,37 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Value(value) => positional.push(string(value)?),
-            Long("exercise") if matches!(command.as_str(), "grade" | "verify") => {
+            Long("exercise") if matches!(command.as_str(), "grade" | "verify" | "autograder") => {
                 exercises.push(string(parser.value()?)?);
             }
             Long("solutions") if command == "grade" => solutions = true,
             Long("save") if command == "wrong" => save = true,
             Long("json") if command == "grade" => json = Some(parser.value()?.into()),
+            Long("junit") if command == "grade" => junit = Some(parser.value()?.into()),
+            Long("gradescope") if command == "grade" => gradescope = Some(parser.value()?.into()),
+            Long("csv") if command == "grade" => csv = Some(parser.value()?.into()),
+            Long("classroom") if command == "grade" => classroom = Some(parser.value()?.into()),
+            Long("submission") if command == "grade" => submission = Some(parser.value()?.into()),
+            Long("submissions") if command == "grade" => {
+                submissions = Some(parser.value()?.into());
+            }
+            Long("course-repo") if command == "autograder" => {
+                course_repo = Some(string(parser.value()?)?);
+            }
+            Long("course-ref") if command == "autograder" => {
+                course_ref = Some(string(parser.value()?)?);
+            }
+            Long("jobs") if command == "grade" => {
+                let text = string(parser.value()?)?;
+                jobs = Some(
+                    text.parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            usage_error(format!("--jobs wants a positive number, not `{text}`"))
+                        })?,
+                );
+            }
             Long(flag @ ("repeat" | "repeat-wrong")) if command == "verify" => {
                 let flag = flag.to_owned();
                 let text = string(parser.value()?)?;
@@ -149,10 +192,55 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
         }
         "grade" => {
             too_many(first)?;
+            let sources = usize::from(solutions)
+                + usize::from(submission.is_some())
+                + usize::from(submissions.is_some());
+            if sources > 1 {
+                return Err(usage_error(
+                    "grade one thing at a time: --solutions, --submission DIR or --submissions DIR",
+                ));
+            }
+            if jobs.is_some() && submissions.is_none() {
+                return Err(usage_error("--jobs is for --submissions DIR"));
+            }
             Ok(Command::Grade(grade::Options {
                 solutions,
+                submission,
+                submissions,
+                jobs: jobs.unwrap_or(1),
                 exercises,
                 json,
+                junit,
+                gradescope,
+                csv,
+                classroom,
+            }))
+        }
+        "autograder" => {
+            let engine = match first.as_deref() {
+                Some("gradescope") => autograder::Engine::Gradescope,
+                Some("classroom") => autograder::Engine::Classroom,
+                Some(other) => {
+                    return Err(usage_error(format!(
+                        "autograder for `{other}`? Choose gradescope or classroom"
+                    )));
+                }
+                None => {
+                    return Err(usage_error(
+                        "autograder wants an engine and where to write it: \
+                         autograder gradescope OUT.zip, or autograder classroom DIR",
+                    ));
+                }
+            };
+            let out = second.ok_or_else(|| {
+                usage_error("where should the autograder go? (autograder gradescope OUT.zip)")
+            })?;
+            Ok(Command::Autograder(autograder::Options {
+                engine,
+                out: out.into(),
+                exercises,
+                course_repo,
+                course_ref,
             }))
         }
         "verify" => {
@@ -174,8 +262,17 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             })
         }
         other => {
-            const COMMANDS: [&str; 9] = [
-                "list", "check", "hint", "watch", "swap", "grade", "verify", "wrong", "help",
+            const COMMANDS: [&str; 10] = [
+                "list",
+                "check",
+                "hint",
+                "watch",
+                "swap",
+                "grade",
+                "verify",
+                "wrong",
+                "autograder",
+                "help",
             ];
             let advice = match crate::suggest::nearest(other, COMMANDS) {
                 Some(command) => format!(" Did you mean `{command}`?"),
@@ -211,6 +308,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        match parse_str("grade --submissions s --jobs 2 --junit j.xml --gradescope g --csv c") {
+            Ok(Command::Grade(options)) => {
+                assert_eq!(options.submissions, Some("s".into()));
+                assert_eq!(options.jobs, 2);
+                assert_eq!(options.junit, Some("j.xml".into()));
+                assert_eq!(options.gradescope, Some("g".into()));
+                assert_eq!(options.csv, Some("c".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse_str("autograder gradescope a.zip --exercise x"),
+            Ok(Command::Autograder(o)) if o.exercises == ["x"]
+        ));
         assert!(matches!(parse_str("verify --repeat 3"), Ok(Command::Verify(o)) if o.repeat == 3));
         assert!(matches!(
             parse_str("verify --repeat-wrong 5"),
@@ -229,6 +340,12 @@ mod tests {
             "swap x theirs",
             "verify --repeat 0",
             "hint x two",
+            "grade --solutions --submission s",
+            "grade --jobs 2",
+            "grade --submissions s --jobs 0",
+            "autograder",
+            "autograder moodle x",
+            "autograder gradescope",
         ] {
             assert!(matches!(parse_str(line), Err(Error::Usage(_))), "{line}");
         }

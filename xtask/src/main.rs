@@ -1,20 +1,24 @@
 //! The course tool, `cargo xtask COMMAND`: dispatches to the command's module. The command
 //! line is parsed in `flags.rs`; DESIGN.md states the commands' contract.
 
+mod autograder;
 mod check;
 mod compile;
 mod error;
+mod export;
 mod flags;
 mod git;
 mod grade;
 mod hint;
 mod list;
 mod manifest;
+mod pristine;
 mod procs;
 mod report;
-mod sandbox;
 mod runner;
+mod sandbox;
 mod status;
+mod submission;
 mod suggest;
 mod swap;
 mod ui;
@@ -74,5 +78,8 @@ fn run(command: Command) -> Result<ExitCode> {
             variant,
             save,
         } => wrong::run(&course, &name, &variant, save).map(|()| ExitCode::SUCCESS),
+        Command::Autograder(options) => {
+            autograder::run(&course, &options).map(|()| ExitCode::SUCCESS)
+        }
     }
 }

@@ -100,7 +100,10 @@ pub(crate) fn children() -> Vec<u32> {
     if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
         for task in tasks.flatten() {
             let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            pids.extend(list.split_whitespace().filter_map(|pid| pid.parse::<u32>().ok()));
+            pids.extend(
+                list.split_whitespace()
+                    .filter_map(|pid| pid.parse::<u32>().ok()),
+            );
         }
     }
     pids.sort_unstable();

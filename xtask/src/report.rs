@@ -8,6 +8,8 @@ use serde::Serialize;
 use crate::error::{Context, Result};
 use crate::manifest::Exercise;
 use crate::runner::{self, Outcome, TestStatus};
+use crate::sandbox::IsolationReport;
+use crate::submission::Flag;
 use crate::ui;
 
 /// The whole report (`--json`): DESIGN.md's schema. Fields may be added, never renamed.
@@ -24,6 +26,15 @@ pub(crate) struct SubmissionReport {
     pub(crate) score: f64,
     pub(crate) max_score: f64,
     pub(crate) exercises: Vec<ExerciseReport>,
+    /// Added to the schema: what the submission held that the grader did not take, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) ignored: Vec<String>,
+    /// Added to the schema: what looks like an attempt to game the grader.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) flags: Vec<Flag>,
+    /// Added to the schema: how the tests were isolated (submissions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) isolation: Option<IsolationReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +64,10 @@ pub(crate) struct ExerciseReport {
     pub(crate) tests: Vec<TestReport>,
     /// Added to the schema: the compiler's errors when not compiled, else "".
     pub(crate) message: String,
+    /// Added to the schema (submissions only): whether the submission gave this exercise's
+    /// file ("submitted"), or the stub was graded instead, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +160,7 @@ pub(crate) fn score(exercise: &Exercise, outcome: &Outcome) -> ExerciseReport {
                 status: ExerciseStatus::NotCompiled,
                 tests: Vec::new(),
                 message: errors.clone(),
+                source: None,
             };
         }
         Outcome::Ran(results) => results,
@@ -192,6 +208,7 @@ pub(crate) fn score(exercise: &Exercise, outcome: &Outcome) -> ExerciseReport {
         },
         tests,
         message,
+        source: None,
     }
 }
 
@@ -202,6 +219,9 @@ impl SubmissionReport {
             score: round(exercises.iter().map(|ex| ex.score).sum()),
             max_score: round(exercises.iter().map(|ex| ex.max_score).sum()),
             exercises,
+            ignored: Vec::new(),
+            flags: Vec::new(),
+            isolation: None,
         }
     }
 
@@ -247,6 +267,80 @@ impl SubmissionReport {
         out.push('\n');
         out
     }
+}
+
+/// The class table: one row per learner, one column per exercise (numbered, with a legend
+/// below), and the total.
+pub(crate) fn class_table(submissions: &[SubmissionReport]) -> String {
+    let Some(first) = submissions.first() else {
+        return String::new();
+    };
+    let names = submissions
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("learner".len());
+    let cell = |ex: &ExerciseReport| match ex.status {
+        ExerciseStatus::NotCompiled => "✗".to_string(),
+        _ => ui::points(ex.score),
+    };
+    let widths: Vec<usize> = (0..first.exercises.len())
+        .map(|i| {
+            let label = (i + 1).to_string().len();
+            submissions
+                .iter()
+                .filter_map(|s| s.exercises.get(i))
+                .map(|ex| cell(ex).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(label)
+        })
+        .collect();
+    let mut header = format!("{:<names$}", "learner");
+    for (i, width) in widths.iter().enumerate() {
+        header.push_str(&format!(" {:>width$}", i + 1));
+    }
+    header.push_str("   total");
+    let mut out = format!("{}\n", ui::bold(&header));
+    for submission in submissions {
+        let pad = names - submission.name.chars().count();
+        let mut row = format!("{}{}", submission.name, " ".repeat(pad));
+        for (ex, width) in submission.exercises.iter().zip(&widths) {
+            let text = cell(ex);
+            let pad = width.saturating_sub(text.chars().count());
+            let text = match ex.status {
+                ExerciseStatus::Passed => ui::green(&text),
+                ExerciseStatus::Failed => text,
+                ExerciseStatus::NotCompiled => ui::red(&text),
+            };
+            row.push_str(&format!(" {}{text}", " ".repeat(pad)));
+        }
+        row.push_str(&format!(
+            "   {} / {}",
+            ui::points(submission.score),
+            ui::points(submission.max_score)
+        ));
+        if !submission.flags.is_empty() {
+            row.push_str(&ui::yellow(&format!(
+                "   {} flag(s)",
+                submission.flags.len()
+            )));
+        }
+        out.push_str(&row);
+        out.push('\n');
+    }
+    let legend: Vec<String> = first
+        .exercises
+        .iter()
+        .enumerate()
+        .map(|(i, ex)| format!("{} {}", i + 1, ex.name))
+        .collect();
+    out.push_str(&ui::dim(&format!(
+        "exercises: {}; ✗ = did not compile\n",
+        legend.join(", ")
+    )));
+    out
 }
 
 impl Report {

@@ -275,7 +275,12 @@ fn user_tasks() -> u64 {
     let mut tasks = 0u64;
     for entry in entries.flatten() {
         let path = entry.path();
-        if !entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
             continue;
         }
         let Ok(status) = std::fs::read_to_string(path.join("status")) else {
