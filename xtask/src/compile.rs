@@ -194,9 +194,10 @@ pub(crate) fn build_suites(
 ) -> Result<std::collections::BTreeMap<String, Batch>> {
     use std::collections::BTreeMap;
     let mut command = cargo_in(ws, flavor);
+    // `cargo build --test suite` builds the same test binaries as `cargo test --no-run`, and
+    // unlike it takes --keep-going.
     command.args([
-        "test",
-        "--no-run",
+        "build",
         "--keep-going",
         "--message-format=json",
         "--color=never",

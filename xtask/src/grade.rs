@@ -42,7 +42,8 @@ pub(crate) struct Options {
     pub(crate) classroom: Option<PathBuf>,
 }
 
-/// The longest one build of one submission may take.
+/// The longest one build of one submission may take (a compile bomb costs its learner only
+/// this); the dependencies are built before, without a limit (see [`warm_up`]).
 const BUILD_LIMIT: Duration = Duration::from_secs(600);
 
 pub(crate) fn run(course: &Course, options: &Options) -> Result<()> {
@@ -177,6 +178,16 @@ fn grade_submissions(
                         return;
                     }
                 };
+                if let Err(err) = warm_up(&slot, exercises) {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    if let Some((at, _)) = next {
+                        results
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(at, Err(err));
+                    }
+                    return;
+                }
                 loop {
                     // The queue's lock is held only to take the next submission.
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
@@ -220,6 +231,25 @@ fn grade_submissions(
         ));
     }
     Ok(reports)
+}
+
+/// Builds the slot's stubs, both flavors, with no time limit: the first time, this builds
+/// every dependency, which must not count against a learner's build limit; afterwards it
+/// finds everything fresh in a second or two.
+fn warm_up(slot: &Slot, exercises: &[&Exercise]) -> Result<()> {
+    let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
+    let forever = Duration::from_secs(7 * 24 * 3600);
+    let progress = |line: &str| ui::status(&format!("preparing the grader: {line}"));
+    compile::build_suites(&slot.workspace, &names, Flavor::Normal, forever, &progress)?;
+    let loom: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| runner::has_loom_models(slot.root(), name))
+        .collect();
+    if !loom.is_empty() {
+        compile::build_suites(&slot.workspace, &loom, Flavor::Loom, forever, &progress)?;
+    }
+    Ok(())
 }
 
 /// Grades one submission in `slot`: its files in place of the stubs, one batch build per

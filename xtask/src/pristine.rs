@@ -51,8 +51,10 @@ pub(crate) fn stubs(course: &Course) -> Result<BTreeMap<String, String>> {
 
 impl Slot {
     /// Prepares slot `index` under `scratch`: a copy of the course (files that did not
-    /// change keep their times, so the slot's build cache stays warm), building into the
-    /// course's own target directories (dependencies built once serve every slot).
+    /// change keep their times, so the slot's build cache stays warm) with target
+    /// directories of its own. Slots cannot share one: cargo names a workspace crate's
+    /// artifacts by its path *within* the workspace, so two slots (or a slot and the
+    /// instructor's checkout) would build `crates/NAME` into the very same files.
     pub(crate) fn prepare(
         course: &Course,
         scratch: &Path,
@@ -66,13 +68,10 @@ impl Slot {
                 sync(&from, &root.join(item))?;
             }
         }
+        let mut workspace = Workspace::at(&root);
+        workspace.offline = true;
         let mut slot = Slot {
-            workspace: Workspace {
-                root: root.clone(),
-                target: course.path("target"),
-                loom_target: course.path("target/loom"),
-                offline: true,
-            },
+            workspace,
             installed: BTreeMap::new(),
         };
         fs::create_dir_all(root.join("exercises"))

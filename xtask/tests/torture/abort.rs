@@ -1,0 +1,5 @@
+//! Torture fixture: aborts the test process.
+
+pub fn add(_: i64, _: i64) -> i64 {
+    std::process::abort()
+}
