@@ -554,3 +554,175 @@ fn thirty_submissions_get_the_same_scores_on_every_run() {
     let _ = std::fs::remove_dir_all(&course);
     let _ = std::fs::remove_dir_all(&subs);
 }
+
+/// Standard base64 decoding, for the Classroom results.
+fn unbase64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let mut out = Vec::new();
+    for chunk in text.trim().as_bytes().chunks(4) {
+        let digits: Vec<u8> = chunk
+            .iter()
+            .filter(|&&c| c != b'=')
+            .map(|&c| value(c))
+            .collect();
+        let n = digits
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        out.extend(n.to_be_bytes()[1..digits.len()].iter());
+    }
+    out
+}
+
+#[test]
+fn the_gradescope_autograder_grades_in_its_layout_and_always_writes_a_result() {
+    let course = mini_course();
+    let fake = temp_dir("gradescope");
+    let zip_path = fake.join("autograder.zip");
+    let output = Command::new(xtask_binary())
+        .env("COURSE_ROOT", &course)
+        .args(["autograder", "gradescope"])
+        .arg(&zip_path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    // Unpack it as Gradescope does, into /autograder/source.
+    let root = fake.join("autograder");
+    let source = root.join("source");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    assert!(names.contains(&"setup.sh".to_string()), "{names:?}");
+    assert!(names.contains(&"run_autograder".to_string()), "{names:?}");
+    assert!(
+        names.iter().all(|n| !n.starts_with("course/solutions/")),
+        "the reference solutions must stay out of the autograder: {names:?}"
+    );
+    zip.extract(&source).unwrap();
+    let counter = solution(&course, "counter").into_bytes();
+    submission(
+        &root,
+        "submission",
+        &[
+            ("exercises/adder.rs", torture("correct").into_bytes()),
+            ("exercises/counter.rs", counter),
+        ],
+    );
+    let script = |name: &str, xtask: &Path| {
+        let output = Command::new("bash")
+            .arg(source.join(name))
+            .env("AUTOGRADER_DIR", &root)
+            .env("COURSE_XTASK", xtask)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}: {output:?}");
+    };
+    script("setup.sh", &xtask_binary());
+    script("run_autograder", &xtask_binary());
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("results/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(results["score"], 10.0, "{results:#}");
+    assert_eq!(results["tests"].as_array().unwrap().len(), 5);
+
+    // A grader that cannot run still leaves a result for the learner.
+    script("run_autograder", Path::new("/bin/false"));
+    let text = std::fs::read_to_string(root.join("results/results.json")).unwrap();
+    let results: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(results["score"], 0);
+    assert!(
+        results["output"]
+            .as_str()
+            .unwrap()
+            .contains("could not grade")
+    );
+    let _ = std::fs::remove_dir_all(&course);
+    let _ = std::fs::remove_dir_all(&fake);
+}
+
+#[test]
+fn the_classroom_workflow_grades_each_exercise_against_a_pristine_course() {
+    let course = mini_course();
+    let template = temp_dir("classroom");
+    let output = Command::new(xtask_binary())
+        .env("COURSE_ROOT", &course)
+        .args(["autograder", "classroom"])
+        .arg(&template)
+        .args(["--course-repo", "teacher/course", "--course-ref", "v1"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let workflow =
+        std::fs::read_to_string(template.join(".github/workflows/classroom.yml")).unwrap();
+    assert!(
+        workflow.contains("repository: teacher/course"),
+        "{workflow}"
+    );
+    assert!(workflow.contains("runners: adder,counter"), "{workflow}");
+    assert!(workflow.contains("ADDER_RESULTS: \"${{ steps.adder.outputs.result }}\""));
+
+    // Run each grading step as the runner would, in a workspace holding the course and a
+    // submission whose own tests were tampered with (they must not be used).
+    let workspace = temp_dir("classroom-workspace");
+    copy_tree(&course, &workspace.join("course"));
+    submission(
+        &workspace,
+        "submission",
+        &[
+            ("exercises/adder.rs", torture("correct").into_bytes()),
+            (
+                "crates/counter/tests/suite.rs",
+                b"#[test] fn all_good() {}".to_vec(),
+            ),
+        ],
+    );
+    let outputs = workspace.join("github_output");
+    let commands: Vec<&str> = workflow
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("run: cargo xtask grade"))
+        .collect();
+    assert_eq!(commands.len(), 2, "{workflow}");
+    for rest in commands {
+        let line = format!("\"$XTASK\" grade{rest}");
+        let output = Command::new("sh")
+            .args(["-c", &line])
+            .current_dir(workspace.join("course"))
+            .env("XTASK", xtask_binary())
+            .env("COURSE_ROOT", workspace.join("course"))
+            .env("GITHUB_OUTPUT", &outputs)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{line}: {output:?}");
+    }
+    let results: Vec<Value> = std::fs::read_to_string(&outputs)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let encoded = line.strip_prefix("result=").unwrap();
+            serde_json::from_slice(&unbase64(encoded)).unwrap()
+        })
+        .collect();
+    let scored: Vec<(f64, f64)> = results
+        .iter()
+        .map(|r| {
+            let score = r["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["score"].as_f64().unwrap())
+                .sum();
+            (score, r["max_score"].as_f64().unwrap())
+        })
+        .collect();
+    assert_eq!(scored, [(6.0, 6.0), (0.0, 4.0)], "{results:#?}");
+    let _ = std::fs::remove_dir_all(&course);
+    let _ = std::fs::remove_dir_all(&template);
+    let _ = std::fs::remove_dir_all(&workspace);
+}
