@@ -27,6 +27,36 @@ pub mod part1 {
     pub mod timer {}
 }
 
+/// Part 2. Processes and communication between them.
+pub mod part2 {
+    #[doc = include_str!("../../../docs/src/part2/spawn_process.md")]
+    pub mod spawn_process {}
+    #[doc = include_str!("../../../docs/src/part2/pipes.md")]
+    pub mod pipes {}
+    #[doc = include_str!("../../../docs/src/part2/process_queue.md")]
+    pub mod process_queue {}
+    #[doc = include_str!("../../../docs/src/part2/process_pool.md")]
+    pub mod process_pool {}
+    #[doc = include_str!("../../../docs/src/part2/shared_memory.md")]
+    pub mod shared_memory {}
+    #[doc = include_str!("../../../docs/src/part2/object_manager.md")]
+    pub mod object_manager {}
+}
+
+/// Part 3. Executors and futures.
+pub mod part3 {
+    #[doc = include_str!("../../../docs/src/part3/thread_pool.md")]
+    pub mod thread_pool {}
+    #[doc = include_str!("../../../docs/src/part3/wait_futures.md")]
+    pub mod wait_futures {}
+}
+
+/// Part 4. Async.
+pub mod part4 {
+    #[doc = include_str!("../../../docs/src/part4/event_loop.md")]
+    pub mod event_loop {}
+}
+
 /// Part 5. Classic problems.
 pub mod part5 {
     #[doc = include_str!("../../../docs/src/part5/blocking_queue.md")]
@@ -43,4 +73,20 @@ pub mod part5 {
     pub mod uber_seating {}
     #[doc = include_str!("../../../docs/src/part5/async_to_sync.md")]
     pub mod async_to_sync {}
+}
+
+/// Part 6. Ordering puzzles.
+pub mod part6 {
+    #[doc = include_str!("../../../docs/src/part6/print_in_order.md")]
+    pub mod print_in_order {}
+    #[doc = include_str!("../../../docs/src/part6/foo_bar.md")]
+    pub mod foo_bar {}
+    #[doc = include_str!("../../../docs/src/part6/zero_even_odd.md")]
+    pub mod zero_even_odd {}
+    #[doc = include_str!("../../../docs/src/part6/fizz_buzz_threads.md")]
+    pub mod fizz_buzz_threads {}
+    #[doc = include_str!("../../../docs/src/part6/h2o.md")]
+    pub mod h2o {}
+    #[doc = include_str!("../../../docs/src/part6/dining_philosophers.md")]
+    pub mod dining_philosophers {}
 }

@@ -1,0 +1,20 @@
+//! The graded suite of `dining_philosophers`, the only test target of the crate: one module per
+//! kind of test, plus the rules of the table they share. The same suite runs against the
+//! learner's file, the reference and each known-wrong variant (see `src/lib.rs`).
+//!
+//! `cargo xtask check dining_philosophers` runs all of it, loom models included. By hand:
+//! `cargo test -p dining_philosophers --test suite` (add `--features solution` for the
+//! reference), and for the models `RUSTFLAGS="--cfg course_loom" CARGO_TARGET_DIR=target/loom
+//! cargo test --release -p dining_philosophers --test suite`.
+
+#[cfg(not(course_loom))]
+mod cases;
+#[cfg(not(course_loom))]
+mod harness;
+#[cfg(course_loom)]
+mod models;
+#[cfg(not(course_loom))]
+mod properties;
+mod rules;
+#[cfg(not(course_loom))]
+mod traces;
