@@ -27,6 +27,8 @@ usage: cargo xtask COMMAND
                                             rejected by the same tests in each of its runs
   wrong EXERCISE VARIANT [--save]           write a known-wrong variant's source from its patch,
                                             or (--save) its patch from the edited source
+  timelines [--exercise NAME]...            draw the book's timelines from the reference solutions
+  book                                      build the course book (docs/) into target/book
   autograder gradescope OUT.zip [--exercise NAME]...
                                             write a Gradescope autograder for this course
   autograder classroom DIR [--exercise NAME]... [--course-repo URL] [--course-ref REF]
@@ -49,6 +51,8 @@ pub(crate) enum Command {
         save: bool,
     },
     Autograder(autograder::Options),
+    Timelines(Vec<String>),
+    Book,
 }
 
 fn usage_error(message: impl Into<String>) -> Error {
@@ -96,7 +100,12 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Value(value) => positional.push(string(value)?),
-            Long("exercise") if matches!(command.as_str(), "grade" | "verify" | "autograder") => {
+            Long("exercise")
+                if matches!(
+                    command.as_str(),
+                    "grade" | "verify" | "autograder" | "timelines"
+                ) =>
+            {
                 exercises.push(string(parser.value()?)?);
             }
             Long("solutions") if command == "grade" => solutions = true,
@@ -215,6 +224,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 csv,
                 classroom,
             }))
+        }
+        "book" => {
+            too_many(first)?;
+            Ok(Command::Book)
+        }
+        "timelines" => {
+            too_many(first)?;
+            Ok(Command::Timelines(exercises))
         }
         "autograder" => {
             let engine = match first.as_deref() {

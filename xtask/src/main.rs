@@ -2,6 +2,7 @@
 //! line is parsed in `flags.rs`; DESIGN.md states the commands' contract.
 
 mod autograder;
+mod book;
 mod check;
 mod compile;
 mod error;
@@ -21,6 +22,7 @@ mod status;
 mod submission;
 mod suggest;
 mod swap;
+mod timelines;
 mod ui;
 mod verify;
 mod watch;
@@ -78,6 +80,10 @@ fn run(command: Command) -> Result<ExitCode> {
             variant,
             save,
         } => wrong::run(&course, &name, &variant, save).map(|()| ExitCode::SUCCESS),
+        Command::Book => book::run(&course).map(|()| ExitCode::SUCCESS),
+        Command::Timelines(exercises) => {
+            timelines::run(&course, &exercises).map(|()| ExitCode::SUCCESS)
+        }
         Command::Autograder(options) => {
             autograder::run(&course, &options).map(|()| ExitCode::SUCCESS)
         }

@@ -232,6 +232,8 @@ pub(crate) struct RunContext {
     pub(crate) sandbox: Option<Sandbox>,
     /// Tests run at once (0: two per core).
     pub(crate) parallel: usize,
+    /// More environment for each test (`COURSE_TIMELINE_DIR` when drawing timelines).
+    pub(crate) env: Vec<(String, PathBuf)>,
 }
 
 impl RunContext {
@@ -243,6 +245,7 @@ impl RunContext {
             package: package.to_string(),
             sandbox: None,
             parallel: 0,
+            env: Vec::new(),
         }
     }
 }
@@ -381,6 +384,7 @@ fn execute(context: &RunContext, job: &Job) -> (Exit, Output) {
         .env("CARGO_PKG_NAME", &context.package)
         .env_remove("RUST_TEST_NOCAPTURE")
         .env_remove("RUST_TEST_THREADS")
+        .envs(context.env.iter().map(|(key, value)| (key, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

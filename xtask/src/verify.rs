@@ -76,6 +76,15 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
         );
     }
 
+    tally.check(
+        "book: docs/src/SUMMARY.md, the chapters and the manifest agree",
+        &crate::book::summary_problems(course),
+    );
+    tally.check(
+        "book: every internal link and anchor resolves",
+        &crate::book::link_problems(course),
+    );
+
     let stubs: Vec<String> = exercises.iter().map(|e| e.exercise_file()).collect();
     let stubs_committed = match crate::git::stubs_changed(&course.root, &stubs) {
         Ok(None) => {
@@ -110,6 +119,7 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
             );
         }
         verify_reference(course, exercise, options.repeat, &mut tally)?;
+        verify_timelines(course, exercise, &mut tally)?;
         for wrong in &exercise.wrong {
             verify_wrong(course, exercise, wrong, options.repeat_wrong, &mut tally)?;
         }
@@ -410,6 +420,52 @@ fn verify_reference(
     tally.ok(&format!(
         "{name}: reference passes every test ({count}/{count}, {runs})"
     ));
+    Ok(())
+}
+
+/// The book's timelines of `exercise` must be exactly what its reference draws now.
+fn verify_timelines(course: &Course, exercise: &Exercise, tally: &mut Tally) -> Result<()> {
+    let name = &exercise.name;
+    let committed = crate::timelines::committed(course, name);
+    let drawn = match crate::timelines::draw(course, exercise, &course.path("target/timelines")) {
+        Ok(drawn) => drawn.unwrap_or_default(),
+        Err(err) => {
+            tally.fail(
+                &format!("{name}: cannot draw its timelines"),
+                &err.to_string(),
+            );
+            return Ok(());
+        }
+    };
+    if committed.is_empty() && drawn.is_empty() {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for (file, bytes) in &drawn {
+        match committed.get(file) {
+            None => problems.push(format!("{file}: drawn but not in the book")),
+            Some(old) if old != bytes => problems.push(format!("{file}: differs from the book's")),
+            Some(_) => {}
+        }
+    }
+    for file in committed.keys() {
+        if !drawn.contains_key(file) {
+            problems.push(format!("{file}: in the book, but no trace test draws it"));
+        }
+    }
+    if !problems.is_empty() {
+        problems.push(format!(
+            "run `cargo xtask timelines --exercise {name}` and commit {}",
+            crate::timelines::folder(name)
+        ));
+    }
+    tally.check(
+        &format!(
+            "{name}: its {} timeline(s) in the book regenerate byte for byte",
+            drawn.len()
+        ),
+        &problems,
+    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@
 pub mod gate;
 pub mod linearizability;
 pub mod process;
+pub mod timeline;
 pub mod trace;
 
 pub use gate::{CountDownOnDrop, Gate, Latch, join_patiently, on_thread_exit};

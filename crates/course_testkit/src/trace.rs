@@ -35,10 +35,51 @@ pub struct Trace<E> {
     inner: Arc<Mutex<Inner<E>>>,
 }
 
-#[derive(Debug)]
 struct Inner<E> {
     events: Vec<Event<E>>,
     names: HashMap<ThreadId, String>,
+    /// Where the trace draws itself when it is dropped (see [`Trace::new`]).
+    timeline: Option<Timeline<E>>,
+}
+
+/// What a trace needs to draw itself as an SVG timeline when it ends.
+struct Timeline<E> {
+    path: std::path::PathBuf,
+    title: String,
+    text: fn(&E) -> String,
+}
+
+impl<E: fmt::Debug> fmt::Debug for Inner<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("events", &self.events)
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E> Drop for Inner<E> {
+    fn drop(&mut self) {
+        let Some(timeline) = self.timeline.take() else {
+            return;
+        };
+        if self.events.is_empty() {
+            return;
+        }
+        let events: Vec<Event<String>> = self
+            .events
+            .iter()
+            .map(|e| Event {
+                seq: e.seq,
+                thread: e.thread.clone(),
+                what: (timeline.text)(&e.what),
+            })
+            .collect();
+        let _ = std::fs::write(
+            &timeline.path,
+            crate::timeline::svg(&timeline.title, &events),
+        );
+    }
 }
 
 impl<E> Clone for Trace<E> {
@@ -49,19 +90,45 @@ impl<E> Clone for Trace<E> {
     }
 }
 
-impl<E> Default for Trace<E> {
+impl<E: Display> Default for Trace<E> {
     fn default() -> Self {
         Trace {
             inner: Arc::new(Mutex::new(Inner {
                 events: Vec::new(),
                 names: HashMap::new(),
+                timeline: timeline_file().map(|(path, title)| Timeline {
+                    path,
+                    title,
+                    text: |what: &E| what.to_string(),
+                }),
             })),
         }
     }
 }
 
+/// With `COURSE_TIMELINE_DIR` set (by `cargo xtask timelines`), where the trace being created
+/// draws itself, and its title: the test's name, from the thread that creates the trace.
+fn timeline_file() -> Option<(std::path::PathBuf, String)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::var_os("COURSE_TIMELINE_DIR")?;
+    let test = thread::current().name()?.to_string();
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    let stem = test.replace("::", "__");
+    let file = if n == 0 {
+        format!("{stem}.svg")
+    } else {
+        format!("{stem}-{}.svg", n + 1)
+    };
+    Some((std::path::PathBuf::from(dir).join(file), test))
+}
+
 impl<E: Clone + Display> Trace<E> {
     /// An empty trace.
+    ///
+    /// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
+    /// folder when its last clone is dropped: this is how the book's pictures of what threads
+    /// did are made from real runs (`cargo xtask timelines`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -144,7 +211,9 @@ pub fn render<E: Display>(events: &[Event<E>]) -> String {
 }
 
 /// Renders the events within `context` of any sequence number in `focus`, marking the focused
-/// ones with `>` and gaps with `...`. With an empty `focus`, renders the last few events.
+/// ones with `>` and gaps with `...`. With an empty `focus`, renders the last few events. When
+/// the events shown come from more than one thread, they are drawn in lanes, one per thread
+/// (see [`crate::timeline`]).
 pub fn excerpt<E: Display>(events: &[Event<E>], focus: &[usize], context: usize) -> String {
     if events.is_empty() {
         return "  (no events were recorded)\n".to_owned();
@@ -157,18 +226,35 @@ pub fn excerpt<E: Display>(events: &[Event<E>], focus: &[usize], context: usize)
             .iter()
             .any(|&f| seq + context >= f && seq <= f.saturating_add(context))
     };
-    let mut out = String::new();
+    let mut kept: Vec<&Event<E>> = Vec::new();
+    let mut gaps: Vec<usize> = Vec::new();
     let mut skipped = false;
     for event in events {
         if shown(event.seq) {
             if skipped {
-                out.push_str("  ...\n");
+                gaps.push(event.seq);
                 skipped = false;
+            }
+            kept.push(event);
+        } else {
+            skipped = true;
+        }
+    }
+    let threads = kept
+        .iter()
+        .map(|e| e.thread.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let mut out = String::new();
+    if threads > 1 {
+        out.push_str(&crate::timeline::text_lanes(&kept, focus, &gaps));
+    } else {
+        for event in &kept {
+            if gaps.contains(&event.seq) {
+                out.push_str("  ...\n");
             }
             let mark = if focus.contains(&event.seq) { '>' } else { ' ' };
             let _ = writeln!(out, "{mark} {event}");
-        } else {
-            skipped = true;
         }
     }
     if skipped {
@@ -202,9 +288,34 @@ mod tests {
             trace.record(i);
         }
         let text = trace.excerpt(&[5]);
-        assert!(text.starts_with("  ...\n"), "{text}");
+        assert!(
+            text.starts_with("  ...\n> #3") || text.starts_with("  ...\n  #3"),
+            "{text}"
+        );
         assert!(text.contains("> #5   [t] 5"), "{text}");
         assert!(!text.contains("#8"), "{text}");
         assert!(text.ends_with("  ...\n"), "{text}");
+    }
+
+    #[test]
+    fn an_excerpt_of_several_threads_is_drawn_in_lanes() {
+        let trace = Trace::new();
+        trace.name_thread("main");
+        trace.record("start");
+        let other = trace.clone();
+        std::thread::spawn(move || {
+            other.name_thread("worker");
+            other.record("work");
+        })
+        .join()
+        .unwrap();
+        trace.record("end");
+        let text = trace.excerpt(&[1]);
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.contains("main") && header.contains("worker"),
+            "{text}"
+        );
+        assert!(text.contains("> #1"), "{text}");
     }
 }
