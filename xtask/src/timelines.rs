@@ -115,6 +115,9 @@ pub(crate) fn run(course: &Course, exercises: &[String]) -> Result<()> {
             std::fs::remove_dir_all(&target)
                 .context(|| format!("cannot empty {}", target.display()))?;
         }
+        if pictures.is_empty() {
+            continue; // its trace tests compare sorted or scheduler-ordered traces
+        }
         std::fs::create_dir_all(&target)
             .context(|| format!("cannot create {}", target.display()))?;
         for (file, bytes) in &pictures {

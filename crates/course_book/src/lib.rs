@@ -7,6 +7,34 @@
 #[doc = include_str!("../../../docs/src/introduction.md")]
 pub mod introduction {}
 
+/// Concepts: the ideas behind the exercises, one chapter each.
+pub mod concepts {
+    #[doc = include_str!("../../../docs/src/concepts/concurrency_and_parallelism.md")]
+    pub mod concurrency_and_parallelism {}
+    #[doc = include_str!("../../../docs/src/concepts/multitasking.md")]
+    pub mod multitasking {}
+    #[doc = include_str!("../../../docs/src/concepts/throughput_and_latency.md")]
+    pub mod throughput_and_latency {}
+    #[doc = include_str!("../../../docs/src/concepts/sync_and_async.md")]
+    pub mod sync_and_async {}
+    #[doc = include_str!("../../../docs/src/concepts/shared_state.md")]
+    pub mod shared_state {}
+    #[doc = include_str!("../../../docs/src/concepts/deadlock.md")]
+    pub mod deadlock {}
+    #[doc = include_str!("../../../docs/src/concepts/mutex_semaphore_monitor.md")]
+    pub mod mutex_semaphore_monitor {}
+    #[doc = include_str!("../../../docs/src/concepts/condition_variables.md")]
+    pub mod condition_variables {}
+    #[doc = include_str!("../../../docs/src/concepts/gil_send_sync.md")]
+    pub mod gil_send_sync {}
+    #[doc = include_str!("../../../docs/src/concepts/threads_and_processes.md")]
+    pub mod threads_and_processes {}
+    #[doc = include_str!("../../../docs/src/concepts/futures.md")]
+    pub mod futures {}
+    #[doc = include_str!("../../../docs/src/concepts/async_await.md")]
+    pub mod async_await {}
+}
+
 /// Part 1. Threads, shared state and locks.
 pub mod part1 {
     #[doc = include_str!("../../../docs/src/part1/thread_basics.md")]
@@ -90,3 +118,7 @@ pub mod part6 {
     #[doc = include_str!("../../../docs/src/part6/dining_philosophers.md")]
     pub mod dining_philosophers {}
 }
+
+/// Appendix: every Python construct of the seeds, with its Rust counterpart.
+#[doc = include_str!("../../../docs/src/python_to_rust.md")]
+pub mod python_to_rust {}

@@ -40,6 +40,8 @@ struct Inner<E> {
     names: HashMap<ThreadId, String>,
     /// Where the trace draws itself when it is dropped (see [`Trace::new`]).
     timeline: Option<Timeline<E>>,
+    /// Process ids that events mention (see [`Trace::pid`]).
+    pids: Vec<u32>,
 }
 
 /// What a trace needs to draw itself as an SVG timeline when it ends.
@@ -66,7 +68,7 @@ impl<E> Drop for Inner<E> {
         if self.events.is_empty() {
             return;
         }
-        let events: Vec<Event<String>> = self
+        let mut events: Vec<Event<String>> = self
             .events
             .iter()
             .map(|e| Event {
@@ -75,6 +77,7 @@ impl<E> Drop for Inner<E> {
                 what: (timeline.text)(&e.what),
             })
             .collect();
+        stable_pids(&mut events, &self.pids);
         let _ = std::fs::write(
             &timeline.path,
             crate::timeline::svg(&timeline.title, &events),
@@ -96,6 +99,7 @@ impl<E: Display> Default for Trace<E> {
             inner: Arc::new(Mutex::new(Inner {
                 events: Vec::new(),
                 names: HashMap::new(),
+                pids: Vec::new(),
                 timeline: timeline_file().map(|(path, title)| Timeline {
                     path,
                     title,
@@ -103,6 +107,39 @@ impl<E: Display> Default for Trace<E> {
                 }),
             })),
         }
+    }
+}
+
+/// Replaces each of `pids` in the events' text (as a whole number) by `P1`, `P2`, ... in the
+/// order they first appear.
+fn stable_pids(events: &mut [Event<String>], pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let mut names: HashMap<u32, String> = HashMap::new();
+    for event in events.iter_mut() {
+        let mut out = String::with_capacity(event.what.len());
+        let mut digits = String::new();
+        let mut flush = |digits: &mut String, out: &mut String| {
+            match digits.parse::<u32>() {
+                Ok(n) if pids.contains(&n) => {
+                    let next = names.len() + 1;
+                    out.push_str(names.entry(n).or_insert_with(|| format!("P{next}")));
+                }
+                _ => out.push_str(digits),
+            }
+            digits.clear();
+        };
+        for c in event.what.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else {
+                flush(&mut digits, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut digits, &mut out);
+        event.what = out;
     }
 }
 
@@ -126,7 +163,40 @@ fn timeline_file() -> Option<(std::path::PathBuf, String)> {
 impl<E: Clone + Display> Trace<E> {
     /// An empty trace.
     ///
-    /// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
+    /// Replaces each of `pids` in the events' text (as a whole number) by `P1`, `P2`, ... in the
+/// order they first appear.
+fn stable_pids(events: &mut [Event<String>], pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let mut names: HashMap<u32, String> = HashMap::new();
+    for event in events.iter_mut() {
+        let mut out = String::with_capacity(event.what.len());
+        let mut digits = String::new();
+        let mut flush = |digits: &mut String, out: &mut String| {
+            match digits.parse::<u32>() {
+                Ok(n) if pids.contains(&n) => {
+                    let next = names.len() + 1;
+                    out.push_str(names.entry(n).or_insert_with(|| format!("P{next}")));
+                }
+                _ => out.push_str(digits),
+            }
+            digits.clear();
+        };
+        for c in event.what.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else {
+                flush(&mut digits, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut digits, &mut out);
+        event.what = out;
+    }
+}
+
+/// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
     /// folder when its last clone is dropped: this is how the book's pictures of what threads
     /// did are made from real runs (`cargo xtask timelines`).
     pub fn new() -> Self {
@@ -138,6 +208,25 @@ impl<E: Clone + Display> Trace<E> {
     pub fn name_thread(&self, name: impl Into<String>) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.names.insert(thread::current().id(), name.into());
+    }
+
+    /// Says that `pid` is a process id that events mention. Process ids differ from run to
+    /// run, so a drawn timeline names each `P1`, `P2`, ... in the order they first appear
+    /// (failure messages keep the real ids).
+    pub fn pid(&self, pid: u32) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if !inner.pids.contains(&pid) {
+            inner.pids.push(pid);
+        }
+    }
+
+    /// Says that this trace's order is the scheduler's (a snapshot test that sorts what it
+    /// compares): it is not drawn as a timeline, which must come out the same on every run.
+    pub fn not_a_timeline(&self) {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .timeline = None;
     }
 
     /// Appends `what`, recorded by the calling thread, and returns its sequence number.

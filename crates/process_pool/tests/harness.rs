@@ -156,6 +156,10 @@ impl Run {
                 describe_config(&config)
             )
         })?;
+        trace.pid(std::process::id());
+        for pid in pool.worker_pids() {
+            trace.pid(pid);
+        }
         trace.record(Event::Started {
             config: describe_config(&config),
             pids: pool.worker_pids(),
@@ -328,6 +332,9 @@ impl Run {
             .iter()
             .enumerate()
             .map(|(index, outcome)| {
+                if let Ok(answer) = outcome {
+                    self.trace.pid(answer.pid);
+                }
                 self.trace.record(Event::Result {
                     index,
                     task: tasks
@@ -338,6 +345,9 @@ impl Run {
             })
             .collect();
         self.check_results(call, tasks, chunk_size, &results, &seqs)?;
+        for pid in self.worker_pids() {
+            self.trace.pid(pid);
+        }
         self.trace.record(Event::Returned {
             call: call.to_owned(),
             pids: self.worker_pids(),
@@ -911,6 +921,7 @@ fn accept(listener: &UnixListener, shared: &Shared) {
         let pid = u32::try_from(pid).unwrap_or(u32::MAX);
         let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
         // Recorded under the lock: the trace shows the arrival before anything it allows.
+        shared.trace.pid(pid);
         shared.trace.record(Event::Arrived { tag, pid });
         state.arrived.insert(tag, pid);
         if state.open {

@@ -84,6 +84,9 @@ impl Run {
             let (trace, queue) = (trace.clone(), Arc::clone(&queue));
             std::thread::spawn(move || {
                 distribute(WORKER, workers, &queue, |progress| {
+                    let (Progress::Processed { pid, .. } | Progress::Stopped { pid, .. }) =
+                        &progress;
+                    trace.pid(*pid);
                     trace.record(match progress {
                         Progress::Processed {
                             worker,

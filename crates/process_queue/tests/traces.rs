@@ -11,6 +11,8 @@ fn the_seeds_run_two_workers_drain_twenty_items_then_both_stop_after_the_close()
     let run = Run::start_with(2, &items);
     run.close();
     let trace = run.trace.clone();
+    // Which worker took which item is the scheduler's choice: no timeline of this run.
+    trace.not_a_timeline();
     let reports = run.finish();
 
     let events = trace.whats();
