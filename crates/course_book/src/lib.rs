@@ -122,3 +122,7 @@ pub mod part6 {
 /// Appendix: every Python construct of the seeds, with its Rust counterpart.
 #[doc = include_str!("../../../docs/src/python_to_rust.md")]
 pub mod python_to_rust {}
+
+/// Appendix: grading a class, for instructors.
+#[doc = include_str!("../../../docs/src/grading.md")]
+pub mod grading {}

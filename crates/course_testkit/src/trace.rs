@@ -163,40 +163,7 @@ fn timeline_file() -> Option<(std::path::PathBuf, String)> {
 impl<E: Clone + Display> Trace<E> {
     /// An empty trace.
     ///
-    /// Replaces each of `pids` in the events' text (as a whole number) by `P1`, `P2`, ... in the
-/// order they first appear.
-fn stable_pids(events: &mut [Event<String>], pids: &[u32]) {
-    if pids.is_empty() {
-        return;
-    }
-    let mut names: HashMap<u32, String> = HashMap::new();
-    for event in events.iter_mut() {
-        let mut out = String::with_capacity(event.what.len());
-        let mut digits = String::new();
-        let mut flush = |digits: &mut String, out: &mut String| {
-            match digits.parse::<u32>() {
-                Ok(n) if pids.contains(&n) => {
-                    let next = names.len() + 1;
-                    out.push_str(names.entry(n).or_insert_with(|| format!("P{next}")));
-                }
-                _ => out.push_str(digits),
-            }
-            digits.clear();
-        };
-        for c in event.what.chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-            } else {
-                flush(&mut digits, &mut out);
-                out.push(c);
-            }
-        }
-        flush(&mut digits, &mut out);
-        event.what = out;
-    }
-}
-
-/// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
+    /// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
     /// folder when its last clone is dropped: this is how the book's pictures of what threads
     /// did are made from real runs (`cargo xtask timelines`).
     pub fn new() -> Self {
