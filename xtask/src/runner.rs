@@ -85,6 +85,17 @@ pub(crate) fn evaluate(
     implementation: &Implementation,
     label: &str,
 ) -> Result<Outcome> {
+    evaluate_until(root, exercise, implementation, label, false)
+}
+
+/// [`evaluate`], optionally starting no more tests once one has not passed.
+pub(crate) fn evaluate_until(
+    root: &Path,
+    exercise: &Exercise,
+    implementation: &Implementation,
+    label: &str,
+    stop_at_first_failure: bool,
+) -> Result<Outcome> {
     procs::kill_groups_on_interrupt();
     let name = exercise.name.as_str();
     let progress = |line: &str| ui::status(&format!("{label}: {line}"));
@@ -109,7 +120,8 @@ pub(crate) fn evaluate(
         None
     };
 
-    let context = RunContext::new(root, name);
+    let mut context = RunContext::new(root, name);
+    context.stop_at_first_failure = stop_at_first_failure;
     let outcome = run_suite(
         &context,
         exercise,
@@ -234,6 +246,9 @@ pub(crate) struct RunContext {
     pub(crate) parallel: usize,
     /// More environment for each test (`COURSE_TIMELINE_DIR` when drawing timelines).
     pub(crate) env: Vec<(String, PathBuf)>,
+    /// Start no more tests once one has not passed (`verify` proving a known-wrong variant is
+    /// rejected needs one rejection, not all of them).
+    pub(crate) stop_at_first_failure: bool,
 }
 
 impl RunContext {
@@ -246,6 +261,7 @@ impl RunContext {
             sandbox: None,
             parallel: 0,
             env: Vec::new(),
+            stop_at_first_failure: false,
         }
     }
 }
@@ -281,6 +297,9 @@ pub(crate) fn run_all(
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                     let Some(index) = next else { break };
                     let result = run_one(context, &jobs[index]);
+                    if context.stop_at_first_failure && result.status != TestStatus::Passed {
+                        queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                    }
                     results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
                 }
@@ -297,7 +316,11 @@ pub(crate) fn run_all(
                 name: job.test.clone(),
                 status: TestStatus::NotRun,
                 duration: Duration::ZERO,
-                message: "the runner lost this test's result".into(),
+                message: if context.stop_at_first_failure {
+                    "not run: the run stopped at the first test that did not pass".into()
+                } else {
+                    "the runner lost this test's result".into()
+                },
                 suspicious: None,
             })
         })

@@ -1,8 +1,8 @@
 //! `cargo xtask verify [--exercise NAME]... [--repeat N] [--repeat-wrong N]`: the author's proof
 //! that the course is sound: the manifest matches the folders, every stub test fails fast,
 //! every reference test passes every time, every known-wrong variant is rejected (in each of
-//! its runs, and with `--repeat-wrong` by the same tests each time), the support crates
-//! pass, and every benchmark builds and runs (quick mode; no number is ever checked).
+//! its runs, and with `--repeat-wrong` by the same tests each time), and the support crates
+//! pass.
 //! One line per check as it goes; the last line is `verify: N passed, M failed`.
 
 use std::collections::BTreeSet;
@@ -127,15 +127,9 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
 
     if options.exercises.is_empty() {
         verify_support(course, &mut tally)?;
-        // Benchmarks are not tests: no number is checked, only that each builds and runs.
-        let problems = crate::bench::smoke(course)?;
-        tally.check(
-            "benchmarks: every benchmark builds and runs (quick mode)",
-            &problems,
-        );
     } else {
         println!(
-            "{} support crates and benchmarks (only checked when verifying every exercise)",
+            "{} support crates (only checked when verifying every exercise)",
             ui::dim("skip")
         );
     }
@@ -501,7 +495,10 @@ fn verify_wrong(
         } else {
             format!("{name} (wrong {variant})")
         };
-        match runner::evaluate(&course.root, exercise, &implementation, &label)? {
+        // One run needs one rejection: stop at the first test that does not pass. Several
+        // runs compare which tests reject the variant, so each runs them all.
+        let first_only = repeat == 1;
+        match runner::evaluate_until(&course.root, exercise, &implementation, &label, first_only)? {
             Outcome::NotCompiled(errors) => {
                 tally.fail(
                     &format!(
@@ -517,7 +514,7 @@ fn verify_wrong(
                 runs.push(
                     results
                         .iter()
-                        .filter(|t| t.status != TestStatus::Passed)
+                        .filter(|t| !matches!(t.status, TestStatus::Passed | TestStatus::NotRun))
                         .map(|t| (t.name.clone(), t.status.label()))
                         .collect(),
                 );
@@ -568,10 +565,16 @@ fn verify_wrong(
         );
         return Ok(());
     }
-    tally.ok(&format!(
-        "{name}: wrong {variant} rejected ({} of {total} tests do not pass{runs_label})",
-        every.len()
-    ));
+    if repeat == 1 {
+        tally.ok(&format!(
+            "{name}: wrong {variant} rejected (stopped at the first test that did not pass)"
+        ));
+    } else {
+        tally.ok(&format!(
+            "{name}: wrong {variant} rejected ({} of {total} tests do not pass{runs_label})",
+            every.len()
+        ));
+    }
     let mut details = format!("it {}\ncaught by:", wrong.what);
     let labels: Vec<(&str, &str)> = runs[0]
         .iter()
