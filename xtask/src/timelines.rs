@@ -82,6 +82,9 @@ pub(crate) fn draw(
     for entry in std::fs::read_dir(&dir).context(|| format!("cannot read {}", dir.display()))? {
         let entry = entry.context(|| format!("cannot read {}", dir.display()))?;
         let file = entry.file_name().to_string_lossy().into_owned();
+        if !file.ends_with(".svg") {
+            continue; // a picture being replaced when its test ended
+        }
         let bytes =
             std::fs::read(entry.path()).context(|| format!("cannot read {}", file.clone()))?;
         pictures.insert(file, bytes);

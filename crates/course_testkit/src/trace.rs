@@ -60,14 +60,15 @@ impl<E: fmt::Debug> fmt::Debug for Inner<E> {
     }
 }
 
-impl<E> Drop for Inner<E> {
-    fn drop(&mut self) {
-        let Some(timeline) = self.timeline.take() else {
+impl<E> Inner<E> {
+    /// Draws the trace so far as an SVG timeline, if it is being drawn. Called at every record,
+    /// so the picture is whole however late the trace's last clone is dropped (a thread still
+    /// holding one when the test process ends never drops it at all). The file is replaced in
+    /// one rename, never left half-written.
+    fn draw(&self) {
+        let Some(timeline) = &self.timeline else {
             return;
         };
-        if self.events.is_empty() {
-            return;
-        }
         let mut events: Vec<Event<String>> = self
             .events
             .iter()
@@ -78,10 +79,10 @@ impl<E> Drop for Inner<E> {
             })
             .collect();
         stable_pids(&mut events, &self.pids);
-        let _ = std::fs::write(
-            &timeline.path,
-            crate::timeline::svg(&timeline.title, &events),
-        );
+        let partial = timeline.path.with_extension("svg.part");
+        if std::fs::write(&partial, crate::timeline::svg(&timeline.title, &events)).is_ok() {
+            let _ = std::fs::rename(&partial, &timeline.path);
+        }
     }
 }
 
@@ -164,8 +165,8 @@ impl<E: Clone + Display> Trace<E> {
     /// An empty trace.
     ///
     /// With `COURSE_TIMELINE_DIR` set, the trace draws itself as an SVG timeline into that
-    /// folder when its last clone is dropped: this is how the book's pictures of what threads
-    /// did are made from real runs (`cargo xtask timelines`).
+    /// folder as it records: this is how the book's pictures of what threads did are made from
+    /// real runs (`cargo xtask timelines`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -184,16 +185,17 @@ impl<E: Clone + Display> Trace<E> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if !inner.pids.contains(&pid) {
             inner.pids.push(pid);
+            inner.draw();
         }
     }
 
     /// Says that this trace's order is the scheduler's (a snapshot test that sorts what it
     /// compares): it is not drawn as a timeline, which must come out the same on every run.
     pub fn not_a_timeline(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .timeline = None;
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(timeline) = inner.timeline.take() {
+            let _ = std::fs::remove_file(timeline.path);
+        }
     }
 
     /// Appends `what`, recorded by the calling thread, and returns its sequence number.
@@ -208,6 +210,7 @@ impl<E: Clone + Display> Trace<E> {
             .clone();
         let seq = inner.events.len();
         inner.events.push(Event { seq, thread, what });
+        inner.draw();
         seq
     }
 
