@@ -30,16 +30,19 @@ pub(crate) struct Slot {
 }
 
 /// The pristine stub of every exercise: as last committed, or as on disk when the course is
-/// not a git checkout (an exported autograder).
+/// not a git checkout (an exported autograder) or git has never seen the exercise.
 pub(crate) fn stubs(course: &Course) -> Result<BTreeMap<String, String>> {
     let mut stubs = BTreeMap::new();
     let git = course.path(".git").exists();
     for exercise in &course.manifest.exercises {
-        let bytes = if git {
-            crate::git::pristine_stub(&course.root, &exercise.name)?
-        } else {
-            fs::read(course.path(exercise.exercise_file()))
-                .context(|| format!("cannot read the stub {}", exercise.exercise_file()))?
+        // An exercise git has never seen is an author's new one: its stub is the file itself.
+        let committed = git
+            .then(|| crate::git::pristine_stub(&course.root, &exercise.name).ok())
+            .flatten();
+        let bytes = match committed {
+            Some(bytes) => bytes,
+            None => fs::read(course.path(exercise.exercise_file()))
+                .context(|| format!("cannot read the stub {}", exercise.exercise_file()))?,
         };
         let text = String::from_utf8(bytes).map_err(|_| {
             crate::error::Error::Failed(format!("the stub of {} is not valid UTF-8", exercise.name))
