@@ -35,7 +35,7 @@ use course_sync::{Arc, Mutex, MutexGuard};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashSet, VecDeque};
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
@@ -94,9 +94,46 @@ struct Inner {
 /// The part of the loop that other threads reach, through wakers.
 struct Shared {
     /// TODO: what does this lock protect, and what must the loop do under it before parking?
-    ready: Mutex<VecDeque<TaskId>>,
+    ready: Mutex<Ready>,
     /// The loop parks on it; every wake-up notifies it. Make it from the loop's clock.
     unpark: Condvar,
+}
+
+/// The ready queue: the ids of the futures woken since the loop last took it, each once, in the
+/// order they were woken. The set makes "once" cost nothing: finding out whether an id is
+/// already queued by scanning the queue would make waking n tasks cost n² (a hundred thousand
+/// spawned tasks, each woken once, would scan five billion ids).
+#[derive(Default)]
+struct Ready {
+    order: VecDeque<TaskId>,
+    /// The ids in `order`.
+    queued: HashSet<TaskId>,
+}
+
+impl Ready {
+    /// Queues `id` last, unless it is queued already.
+    fn push_back(&mut self, id: TaskId) {
+        if self.queued.insert(id) {
+            self.order.push_back(id);
+        }
+    }
+
+    /// Queues `id` first, unless it is queued already.
+    fn push_front(&mut self, id: TaskId) {
+        if self.queued.insert(id) {
+            self.order.push_front(id);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Takes every queued id, in order, leaving the queue empty.
+    fn take(&mut self) -> VecDeque<TaskId> {
+        self.queued.clear();
+        std::mem::take(&mut self.order)
+    }
 }
 
 /// A spawned task as the loop keeps it: the future, and the waker it is polled with.
@@ -123,7 +160,8 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        // TODO: put `self.id` on the ready queue (once), then unpark the loop. This may run on
+        // TODO: put `self.id` on the ready queue (`Ready::push_back` keeps it there once), then
+        // unpark the loop. This may run on
         // any thread, while the loop is parked or about to park: what must you hold while you
         // notify, so that the wake-up cannot be lost?
         todo!("TaskWaker::wake_by_ref")
@@ -131,7 +169,7 @@ impl Wake for TaskWaker {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<TaskId>> {
+    fn lock(&self) -> MutexGuard<'_, Ready> {
         // Nothing panics while the queue is locked, so a poisoned lock still guards a
         // consistent queue.
         self.ready.lock().unwrap_or_else(PoisonError::into_inner)
