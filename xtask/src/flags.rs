@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use lexopt::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::{autograder, grade, swap, verify};
+use crate::{autograder, bench, grade, swap, verify};
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask COMMAND
@@ -27,6 +27,10 @@ usage: cargo xtask COMMAND
                                             rejected by the same tests in each of its runs
   wrong EXERCISE VARIANT [--save]           write a known-wrong variant's source from its patch,
                                             or (--save) its patch from the edited source
+  bench EXERCISE [--quick]                  measure your implementation, the reference and the
+                                            established crates side by side: a table, and a
+                                            chart in target/bench/EXERCISE.svg (--quick: a
+                                            handful of iterations, to see that it runs)
   timelines [--exercise NAME]...            draw the book's timelines from the reference solutions
   book                                      build the course book (docs/) into target/book
   autograder gradescope OUT.zip [--exercise NAME]...
@@ -51,6 +55,7 @@ pub(crate) enum Command {
         save: bool,
     },
     Autograder(autograder::Options),
+    Bench(bench::Options),
     Timelines(Vec<String>),
     Book,
 }
@@ -96,6 +101,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
     let mut repeat = None;
     let mut repeat_wrong = None;
     let mut save = false;
+    let mut quick = false;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -110,6 +116,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             }
             Long("solutions") if command == "grade" => solutions = true,
             Long("save") if command == "wrong" => save = true,
+            Long("quick") if command == "bench" => quick = true,
             Long("json") if command == "grade" => json = Some(parser.value()?.into()),
             Long("junit") if command == "grade" => junit = Some(parser.value()?.into()),
             Long("gradescope") if command == "grade" => gradescope = Some(parser.value()?.into()),
@@ -268,6 +275,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 repeat_wrong: repeat_wrong.unwrap_or(1),
             }))
         }
+        "bench" => {
+            too_many(second)?;
+            let exercise = first.ok_or_else(|| {
+                usage_error("bench which exercise? (e.g. cargo xtask bench race_counter)")
+            })?;
+            Ok(Command::Bench(bench::Options { exercise, quick }))
+        }
         "wrong" => {
             let (Some(name), Some(variant)) = (first, second) else {
                 return Err(usage_error("wrong wants an exercise and a variant name"));
@@ -279,7 +293,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             })
         }
         other => {
-            const COMMANDS: [&str; 10] = [
+            const COMMANDS: [&str; 11] = [
                 "list",
                 "check",
                 "hint",
@@ -289,6 +303,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 "verify",
                 "wrong",
                 "autograder",
+                "bench",
                 "help",
             ];
             let advice = match crate::suggest::nearest(other, COMMANDS) {
@@ -341,6 +356,10 @@ mod tests {
         ));
         assert!(matches!(parse_str("verify --repeat 3"), Ok(Command::Verify(o)) if o.repeat == 3));
         assert!(matches!(
+            parse_str("bench race_counter --quick"),
+            Ok(Command::Bench(o)) if o.exercise == "race_counter" && o.quick
+        ));
+        assert!(matches!(
             parse_str("verify --repeat-wrong 5"),
             Ok(Command::Verify(o)) if o.repeat == 1 && o.repeat_wrong == 5
         ));
@@ -363,6 +382,9 @@ mod tests {
             "autograder",
             "autograder moodle x",
             "autograder gradescope",
+            "bench",
+            "bench a b",
+            "check --quick",
         ] {
             assert!(matches!(parse_str(line), Err(Error::Usage(_))), "{line}");
         }

@@ -2,6 +2,7 @@
 //! line is parsed in `flags.rs`; DESIGN.md states the commands' contract.
 
 mod autograder;
+mod bench;
 mod book;
 mod check;
 mod compile;
@@ -81,6 +82,7 @@ fn run(command: Command) -> Result<ExitCode> {
             save,
         } => wrong::run(&course, &name, &variant, save).map(|()| ExitCode::SUCCESS),
         Command::Book => book::run(&course).map(|()| ExitCode::SUCCESS),
+        Command::Bench(options) => bench::run(&course, &options).map(|()| ExitCode::SUCCESS),
         Command::Timelines(exercises) => {
             timelines::run(&course, &exercises).map(|()| ExitCode::SUCCESS)
         }

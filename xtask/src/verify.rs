@@ -1,8 +1,8 @@
 //! `cargo xtask verify [--exercise NAME]... [--repeat N] [--repeat-wrong N]`: the author's proof
 //! that the course is sound: the manifest matches the folders, every stub test fails fast,
 //! every reference test passes every time, every known-wrong variant is rejected (in each of
-//! its runs, and with `--repeat-wrong` by the same tests each time), and the support crates
-//! pass.
+//! its runs, and with `--repeat-wrong` by the same tests each time), the support crates
+//! pass, and every benchmark builds and runs (quick mode; no number is ever checked).
 //! One line per check as it goes; the last line is `verify: N passed, M failed`.
 
 use std::collections::BTreeSet;
@@ -127,9 +127,15 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
 
     if options.exercises.is_empty() {
         verify_support(course, &mut tally)?;
+        // Benchmarks are not tests: no number is checked, only that each builds and runs.
+        let problems = crate::bench::smoke(course)?;
+        tally.check(
+            "benchmarks: every benchmark builds and runs (quick mode)",
+            &problems,
+        );
     } else {
         println!(
-            "{} support crates (only checked when verifying every exercise)",
+            "{} support crates and benchmarks (only checked when verifying every exercise)",
             ui::dim("skip")
         );
     }
