@@ -178,16 +178,19 @@ fn grade_submissions(
                         return;
                     }
                 };
-                if let Err(err) = warm_up(&slot, exercises) {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-                    if let Some((at, _)) = next {
-                        results
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .insert(at, Err(err));
+                match warm_up(&slot, exercises) {
+                    Ok(tests) => slot.stub_tests = tests,
+                    Err(err) => {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        if let Some((at, _)) = next {
+                            results
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(at, Err(err));
+                        }
+                        return;
                     }
-                    return;
-                }
+                };
                 loop {
                     // The queue's lock is held only to take the next submission.
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
@@ -236,20 +239,59 @@ fn grade_submissions(
 /// Builds the slot's stubs, both flavors, with no time limit: the first time, this builds
 /// every dependency, which must not count against a learner's build limit; afterwards it
 /// finds everything fresh in a second or two.
-fn warm_up(slot: &Slot, exercises: &[&Exercise]) -> Result<()> {
+fn warm_up(slot: &Slot, exercises: &[&Exercise]) -> Result<BTreeMap<String, Vec<String>>> {
     let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
     let forever = Duration::from_secs(7 * 24 * 3600);
     let progress = |line: &str| ui::status(&format!("preparing the grader: {line}"));
-    compile::build_suites(&slot.workspace, &names, Flavor::Normal, forever, &progress)?;
+    let normal =
+        compile::build_suites(&slot.workspace, &names, Flavor::Normal, forever, &progress)?;
     let loom: Vec<&str> = names
         .iter()
         .copied()
         .filter(|name| runner::has_loom_models(slot.root(), name))
         .collect();
-    if !loom.is_empty() {
-        compile::build_suites(&slot.workspace, &loom, Flavor::Loom, forever, &progress)?;
+    let loom = if loom.is_empty() {
+        BTreeMap::new()
+    } else {
+        compile::build_suites(&slot.workspace, &loom, Flavor::Loom, forever, &progress)?
+    };
+    // The stubs' tests, for exercises a submission leaves untouched (see `grade_in_slot`).
+    let mut tests = BTreeMap::new();
+    for exercise in exercises {
+        let name = exercise.name.as_str();
+        let Some(Build::Built(binary)) = normal.get(name).map(|b| &b.build) else {
+            continue;
+        };
+        let loom_binary = match loom.get(name).map(|b| &b.build) {
+            Some(Build::Built(path)) => Some(path.as_path()),
+            _ => None,
+        };
+        if let Ok(jobs) = runner::suite_jobs(exercise, binary, loom_binary) {
+            tests.insert(
+                name.to_string(),
+                jobs.into_iter().map(|job| job.test).collect(),
+            );
+        }
     }
-    Ok(())
+    Ok(tests)
+}
+
+/// The result of an exercise whose file is the untouched stub, without building or running
+/// it: `verify` proves that every test fails on the stub, so here every test fails.
+fn untouched(tests: &[String]) -> Outcome {
+    Outcome::Ran(
+        tests
+            .iter()
+            .map(|name| runner::TestResult {
+                name: name.clone(),
+                status: runner::TestStatus::Failed,
+                duration: Duration::ZERO,
+                message: "not attempted: the file is the untouched stub, which fails every test"
+                    .into(),
+                suspicious: None,
+            })
+            .collect(),
+    )
 }
 
 /// Grades one submission in `slot`: its files in place of the stubs, one batch build per
@@ -276,8 +318,23 @@ fn grade_in_slot(
         }
     }
 
-    let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
+    // An exercise left as the stub is neither built nor run (see `untouched`).
+    let stub_tests = std::mem::take(&mut slot.stub_tests);
+    let is_stub = |name: &str| {
+        let given = match submission.exercises.get(name) {
+            Some(Intake::Submitted(text)) => Some(text.as_str()),
+            _ => None,
+        };
+        let stub = stubs.get(name).map(String::as_str);
+        (given.is_none() || given == stub) && stub_tests.contains_key(name)
+    };
+    let names: Vec<&str> = exercises
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|name| !is_stub(name))
+        .collect();
     progress("compiling");
+    let started = std::time::Instant::now();
     let mut normal = build_fresh(slot, &names, Flavor::Normal, &changed, &progress)?;
     let loom_names: Vec<&str> = names
         .iter()
@@ -291,12 +348,14 @@ fn grade_in_slot(
         progress("compiling the loom models");
         build_fresh(slot, &loom_names, Flavor::Loom, &changed, &progress)?
     };
+    let built = std::time::Instant::now();
 
     let mut reports = Vec::new();
     let mut flags: Vec<Flag> = submission.flags.clone();
     for exercise in exercises {
         let name = exercise.name.as_str();
         let outcome = match normal.remove(name) {
+            _ if is_stub(name) => untouched(&stub_tests[name]),
             Some(Build::Built(binary)) => match loom.remove(name) {
                 Some(Build::Failed(errors)) => Outcome::NotCompiled(format!(
                     "the loom build (RUSTFLAGS=\"--cfg course_loom\") failed:\n{errors}"
@@ -342,6 +401,7 @@ fn grade_in_slot(
         );
         reports.push(scored);
     }
+    slot.stub_tests = stub_tests;
     let mut report = SubmissionReport::new(submission.name.clone(), reports);
     report.ignored = submission.ignored.clone();
     for (name, intake) in &submission.exercises {
@@ -351,6 +411,10 @@ fn grade_in_slot(
     }
     report.flags = flags;
     report.isolation = Some(sandbox.report());
+    report.timing = Some(report::Timing {
+        build_ms: millis(built - started),
+        tests_ms: millis(built.elapsed()),
+    });
     Ok(report)
 }
 
@@ -396,6 +460,10 @@ fn build_fresh(
             (name, build)
         })
         .collect())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn directory_name(root: &Path) -> String {

@@ -27,6 +27,9 @@ pub(crate) struct Slot {
     /// The content of each exercise file as the slot holds it, and the modification time it
     /// was given.
     installed: BTreeMap<String, (String, SystemTime)>,
+    /// The tests of each exercise's suite, listed from the stubs' build (an untouched stub is
+    /// reported from this list without being built again).
+    pub(crate) stub_tests: BTreeMap<String, Vec<String>>,
 }
 
 /// The pristine stub of every exercise: as last committed, or as on disk when the course is
@@ -76,6 +79,7 @@ impl Slot {
         let mut slot = Slot {
             workspace,
             installed: BTreeMap::new(),
+            stub_tests: BTreeMap::new(),
         };
         fs::create_dir_all(root.join("exercises"))
             .context(|| format!("cannot create {}", root.join("exercises").display()))?;
@@ -231,6 +235,7 @@ mod tests {
         let mut slot = Slot {
             workspace: Workspace::at(&base),
             installed: BTreeMap::new(),
+            stub_tests: BTreeMap::new(),
         };
         let time = |slot: &Slot| {
             fs::metadata(slot.root().join("exercises/x.rs"))

@@ -35,6 +35,16 @@ pub(crate) struct SubmissionReport {
     /// Added to the schema: how the tests were isolated (submissions only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) isolation: Option<IsolationReport>,
+    /// Added to the schema: where the grading time went (submissions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) timing: Option<Timing>,
+}
+
+/// How long grading one submission took: building its exercises, then running their tests.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Timing {
+    pub(crate) build_ms: u64,
+    pub(crate) tests_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -222,6 +232,7 @@ impl SubmissionReport {
             ignored: Vec::new(),
             flags: Vec::new(),
             isolation: None,
+            timing: None,
         }
     }
 

@@ -145,19 +145,26 @@ pub(crate) fn run_suite(
     loom: Option<&Path>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Outcome {
+    match suite_jobs(exercise, normal, loom) {
+        Ok(jobs) => Outcome::Ran(run_all(context, &jobs, progress)),
+        Err(why) => Outcome::NotCompiled(why),
+    }
+}
+
+/// The tests of a built suite, each with its binary and time limit: the models from the loom
+/// build when there is one, the rest from the normal build.
+pub(crate) fn suite_jobs(
+    exercise: &Exercise,
+    normal: &Path,
+    loom: Option<&Path>,
+) -> std::result::Result<Vec<Job>, String> {
     let has_loom = loom.is_some();
     let mut binaries = vec![(normal, Flavor::Normal)];
     binaries.extend(loom.map(|loom| (loom, Flavor::Loom)));
     let mut jobs = Vec::new();
     for (binary, flavor) in binaries {
-        let listed = match list_tests(binary) {
-            Ok(listed) => listed,
-            Err(why) => {
-                return Outcome::NotCompiled(format!(
-                    "the suite was built but could not list its tests: {why}"
-                ));
-            }
-        };
+        let listed = list_tests(binary)
+            .map_err(|why| format!("the suite was built but could not list its tests: {why}"))?;
         for test in listed {
             let is_model = kind(&test) == "loom";
             let runs_here = match flavor {
@@ -179,7 +186,7 @@ pub(crate) fn run_suite(
             });
         }
     }
-    Outcome::Ran(run_all(context, &jobs, progress))
+    Ok(jobs)
 }
 
 /// True if the suite has loom models (some file of its tests mentions `course_loom`).
