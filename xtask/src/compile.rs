@@ -193,6 +193,10 @@ pub(crate) fn build_suites(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<std::collections::BTreeMap<String, Batch>> {
     use std::collections::BTreeMap;
+    if packages.is_empty() {
+        // Without a `--package`, cargo would build every package of the workspace.
+        return Ok(BTreeMap::new());
+    }
     let mut command = cargo_in(ws, flavor);
     // `cargo build --test suite` builds the same test binaries as `cargo test --no-run`, and
     // unlike it takes --keep-going.
