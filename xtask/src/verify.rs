@@ -618,6 +618,18 @@ fn verify_support(course: &Course, tally: &mut Tally) -> Result<()> {
     let what = "support crates: cargo test --workspace (problem crates and xtask excluded)";
     run_cargo(course, Flavor::Normal, &args, what, tally)?;
 
+    // The course tool's own tests: its units, its command line, and the grader against the
+    // torture set of hostile submissions (xtask/tests/grading.rs, with a real cargo).
+    ui::status("xtask: cargo test -p xtask");
+    let args: Vec<String> = ["test", "-p", "xtask"].map(String::from).into();
+    run_cargo(
+        course,
+        Flavor::Normal,
+        &args,
+        "xtask: the course tool's own tests pass, the grader's torture set included",
+        tally,
+    )?;
+
     let Ok(entries) = std::fs::read_dir(course.path("crates")) else {
         return Ok(());
     };
