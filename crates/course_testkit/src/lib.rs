@@ -1,6 +1,8 @@
 //! What the graded suites share: an event [`trace`], [`gate`]s and latches that force an order
 //! without sleeping, a bounded [`patience`] for "this should happen now", and the course's
-//! deterministic [`proptest_config`]; for the suites that start processes, [`process`].
+//! deterministic [`proptest_config`]; for the ordering puzzles, a [`gated`] runner that starts
+//! role threads one at a time and lets one of them move at a time; for the suites that start
+//! processes, [`process`].
 //!
 //! The suites follow DESIGN.md's rules: threads report what they did as trace events, tests
 //! force orders with gates and latches, and a failure message names the broken property in the
@@ -10,6 +12,8 @@
 //! explores. Gates and latches block real threads, so they do not belong inside loom models.
 
 pub mod gate;
+#[cfg(not(course_loom))]
+pub mod gated;
 pub mod linearizability;
 pub mod process;
 pub mod timeline;

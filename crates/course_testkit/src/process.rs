@@ -12,6 +12,11 @@ use std::time::Instant;
 /// The pids of this process's children, live or zombie (a zombie is a child that exited and
 /// was never waited for: it stays a child until someone reaps it).
 ///
+/// On Linux, read from every process's own `/proc/PID/stat`, whose parent field is this
+/// process's id whichever of its threads started the child: so a child whose spawning thread
+/// has just ended is counted too (the per-thread lists in `/proc/self/task/*/children` can
+/// miss it while it passes to another thread).
+///
 /// Exact when the test runs in its own process, as under `cargo xtask check`; under a plain
 /// `cargo test`, tests running in parallel threads see each other's children (run with
 /// `--test-threads=1`).
@@ -19,16 +24,14 @@ pub fn children() -> Vec<u32> {
     let mut pids = Vec::new();
     #[cfg(target_os = "linux")]
     {
-        // Each thread (task) lists the children it forked itself.
-        if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-            for task in tasks.flatten() {
-                let list =
-                    std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-                pids.extend(
-                    list.split_whitespace()
-                        .filter_map(|pid| pid.parse::<u32>().ok()),
-                );
-            }
+        let me = std::process::id();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            pids.extend(
+                entries
+                    .flatten()
+                    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                    .filter(|&pid| stat(pid).is_some_and(|stat| stat.parent == me)),
+            );
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -53,17 +56,31 @@ pub fn children() -> Vec<u32> {
     pids
 }
 
+/// A process's state and parent, from `/proc/PID/stat`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stat {
+    /// The state letter: `R` running, `S` sleeping, `Z` zombie (exited, never waited for), ...
+    pub state: String,
+    /// The parent's pid.
+    pub parent: u32,
+}
+
+/// The state and parent of process `pid`, from `/proc/PID/stat`; `None` if there is no such
+/// process (or no `/proc`).
+pub fn stat(pid: u32) -> Option<Stat> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the parenthesised command name, which may contain spaces and
+    // parentheses: the last `)` ends it.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.to_owned();
+    let parent = fields.next()?.parse().ok()?;
+    Some(Stat { state, parent })
+}
+
 /// Why a child is still there: its state letter and command line, from `/proc` where there
 /// is one ("Z" is a zombie: exited, never waited for).
 pub fn describe(pid: u32) -> String {
-    let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            // The state follows the parenthesised command name, which may contain spaces.
-            let after = stat.rsplit_once(')')?.1;
-            after.split_whitespace().next().map(str::to_owned)
-        })
-        .unwrap_or_else(|| "?".to_owned());
+    let state = stat(pid).map_or_else(|| "?".to_owned(), |stat| stat.state);
     let command = std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|bytes| {
             String::from_utf8_lossy(&bytes)
@@ -161,11 +178,22 @@ mod tests {
         let pid = child.id();
         // Exited or not, it is our child until waited for.
         assert!(children().contains(&pid));
+        #[cfg(target_os = "linux")]
+        assert_eq!(stat(pid).map(|s| s.parent), Some(std::process::id()));
         let caught = std::panic::catch_unwind(|| assert_all_reaped(&before, "spawning true"));
         assert!(caught.is_err(), "a child never waited for must be reported");
         child.wait().expect("wait");
         assert!(!children().contains(&pid));
         assert_all_reaped(&before, "the test");
+
+        // A child whose spawning thread has ended is still this process's child.
+        let mut orphan = std::thread::spawn(|| Command::new("sleep").arg("30").spawn())
+            .join()
+            .expect("the spawning thread")
+            .expect("spawn sleep");
+        assert!(children().contains(&orphan.id()));
+        orphan.kill().expect("kill");
+        orphan.wait().expect("wait");
 
         let sleeper = Command::new("sleep")
             .arg("30")

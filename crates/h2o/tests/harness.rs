@@ -11,16 +11,14 @@
 //! leave their callbacks one at a time, each once the one before has settled: one thing moves
 //! at a time, so a run gives the same molecules on every run, and an atom that slips into a
 //! molecule whose atoms are still releasing is caught in every run. A test can also hold one
-//! atom inside its callback.
+//! atom inside its callback. (The machinery is `course_testkit::gated`; this file says what it
+//! means for this puzzle.)
 
-use course_clock::VirtualClock;
-use course_testkit::{Event, Gate, Trace, join_patiently, patience};
+use course_testkit::gated::{Role, Runner, Unjoined};
+use course_testkit::{Event, patience};
 use h2o::H2O;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 pub(crate) use course_testkit::OrFail;
 
@@ -206,71 +204,11 @@ fn fail(message: String, events: &[Event<Step>], focus: &[usize]) -> String {
     )
 }
 
-/// What the atoms and the test share about who is where.
-#[derive(Default)]
-struct Progress {
-    /// Atoms whose gate the test opened.
-    started: AtomicUsize,
-    /// Atoms whose call returned (or panicked).
-    returned: AtomicUsize,
-    /// Atoms inside their release callback.
-    releasing: AtomicUsize,
-    /// The start positions of the atoms waiting to leave their release callback. Taken by a
-    /// releasing atom to check whether it may leave, and to leave.
-    leaving: Mutex<Vec<usize>>,
-    /// The atoms whose thread panicked.
-    panicked: Mutex<Vec<Atom>>,
-    /// Set when the test gives up: callbacks stop waiting for the others.
-    abandoned: AtomicBool,
-}
-
-/// Counts its thread as returned when dropped: when the call returns, or when it panics.
-struct Returned {
-    progress: Arc<Progress>,
-    atom: Atom,
-}
-
-impl Drop for Returned {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            self.progress
-                .panicked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(self.atom);
-        }
-        self.progress.returned.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// One atom's thread.
-struct Worker {
-    atom: Atom,
-    gate: Arc<Gate>,
-    /// Opened by the test to let the atom out of its release callback, if it holds it there.
-    hold: Option<Arc<Gate>>,
-    /// Set by the atom once it is inside its release callback, at its hold.
-    at_hold: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Worker {
-    /// Whether the atom is kept inside its release callback right now: it reached its hold,
-    /// and the test has not opened it. Only the test opens holds, so this cannot change while
-    /// the test looks.
-    fn is_held(&self) -> bool {
-        self.at_hold.load(Ordering::SeqCst)
-            && self.hold.as_ref().is_some_and(|hold| !hold.is_open())
-    }
-}
-
 /// One thread per atom on one `H2O`, on a virtual clock, each held at its gate.
 pub(crate) struct Lab {
     order: String,
-    clock: VirtualClock,
-    pub(crate) trace: Trace<Step>,
-    progress: Arc<Progress>,
-    workers: Vec<Worker>,
+    atoms: Vec<Atom>,
+    threads: Runner<Step>,
 }
 
 impl Lab {
@@ -283,53 +221,41 @@ impl Lab {
     /// Like [`new`](Self::new), and the atoms at the positions `held` (in `order`) stay inside
     /// their release callback until [`let_out`](Self::let_out).
     pub(crate) fn holding(order: &str, held: &[usize]) -> Self {
-        let clock = VirtualClock::new();
-        let h2o = Arc::new(H2O::with_clock(clock.clock()));
-        let trace = Trace::new();
-        trace.name_thread("test");
-        let progress = Arc::new(Progress::default());
-        let workers = atoms(order)
-            .into_iter()
-            .enumerate()
-            .map(|(i, atom)| {
-                let gate = Arc::new(Gate::new());
-                let hold = held.contains(&i).then(|| Arc::new(Gate::new()));
-                let at_hold = Arc::new(AtomicBool::new(false));
-                let handle = spawn(
-                    atom,
-                    Arc::clone(&h2o),
-                    trace.clone(),
-                    Arc::clone(&progress),
-                    Some(Gated {
-                        position: i,
-                        gate: Arc::clone(&gate),
-                        hold: hold.clone(),
-                        at_hold: Arc::clone(&at_hold),
-                        clock: clock.clone(),
-                    }),
-                );
-                Worker {
-                    atom,
-                    gate,
-                    hold,
-                    at_hold,
-                    handle: Some(handle),
-                }
-            })
-            .collect();
+        // The atoms of a molecule release at the same time: they leave their release callbacks
+        // one at a time, the earliest started first, each once everything the one before set
+        // off (its leaving the molecule, the atoms that woke) has settled again. So the atoms of
+        // a molecule always leave in the same order, and one that leaves while its partners are
+        // still releasing does so where a waiting atom can see what it left behind, in every
+        // run.
+        let mut threads = Runner::new()
+            .context(format!("atoms started in the order {order}"))
+            .leave_prints_in_start_order();
+        // Which atoms bond is fixed by the start order, but the order of the three releases
+        // inside a molecule is the scheduler's: the trace is not drawn as a timeline for the
+        // book, which must come out the same on every run.
+        threads.trace().not_a_timeline();
+        let h2o = Arc::new(H2O::with_clock(threads.clock().clock()));
+        let atoms = atoms(order);
+        for (i, &atom) in atoms.iter().enumerate() {
+            let h2o = Arc::clone(&h2o);
+            let call = move |role: Role<Step>| call(atom, &h2o, &role);
+            if held.contains(&i) {
+                threads.spawn_held(atom.to_string(), call);
+            } else {
+                threads.spawn(atom.to_string(), call);
+            }
+        }
         Lab {
             order: order.to_owned(),
-            clock,
-            trace,
-            progress,
-            workers,
+            atoms,
+            threads,
         }
     }
 
     /// Starts every atom, one at a time in order, checking the trace after each start; then
     /// checks that every atom returned.
     pub(crate) fn run(&mut self) -> Result<(), String> {
-        for i in 0..self.workers.len() {
+        for i in 0..self.atoms.len() {
             self.start(i)?;
         }
         self.finish()
@@ -338,25 +264,22 @@ impl Lab {
     /// Starts the atom at position `i`, waits until the started atoms are all asleep, done or
     /// held, and checks the trace.
     pub(crate) fn start(&self, i: usize) -> Result<(), String> {
-        self.progress.started.fetch_add(1, Ordering::SeqCst);
-        self.workers[i].gate.open();
-        self.settle(&format!("after {} started", self.workers[i].atom))
+        let atom = self.atoms[i];
+        self.threads.start_without_settling(&atom.to_string());
+        self.settle(&format!("{atom} started"))
     }
 
     /// Lets the atom at position `i` out of its release callback, then settles and checks.
     pub(crate) fn let_out(&self, i: usize) -> Result<(), String> {
-        let worker = &self.workers[i];
-        worker
-            .hold
-            .as_ref()
-            .expect("the test holds this atom in its release callback")
-            .open();
-        self.settle(&format!("after {} was let out of its release", worker.atom))
+        let atom = self.atoms[i];
+        self.threads.let_out(&atom.to_string());
+        self.settle(&format!("{atom} was let out of its release"))
     }
 
     /// How many atoms have released so far.
     pub(crate) fn releases(&self) -> usize {
-        self.trace
+        self.threads
+            .trace()
             .whats()
             .iter()
             .filter(|step| matches!(step, Step::Released(_)))
@@ -364,79 +287,28 @@ impl Lab {
     }
 
     pub(crate) fn failure(&self, message: impl fmt::Display, focus: &[usize]) -> String {
-        self.progress.abandoned.store(true, Ordering::SeqCst);
-        format!(
-            "atoms started in the order {}: {message}\ntrace:\n{}",
-            self.order,
-            self.trace.excerpt(focus)
-        )
+        self.threads.failure(message, focus)
     }
 
     fn started_counts(&self) -> (usize, usize) {
-        let started = self.progress.started.load(Ordering::SeqCst);
-        let h = self.workers[..started]
+        let started = self.threads.started();
+        let h = self
+            .atoms
             .iter()
-            .filter(|w| w.atom.hydrogen)
+            .filter(|atom| atom.hydrogen && started.contains(&atom.to_string().as_str()))
             .count();
-        (h, started - h)
-    }
-
-    /// How many atoms the test keeps inside their release callback right now.
-    fn held(&self) -> usize {
-        self.workers.iter().filter(|w| w.is_held()).count()
+        (h, started.len() - h)
     }
 
     fn settle(&self, when: &str) -> Result<(), String> {
-        let started = self.progress.started.load(Ordering::SeqCst);
-        let give_up = Instant::now() + patience();
-        loop {
-            let panicked = self
-                .progress
-                .panicked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .first()
-                .copied();
-            if let Some(atom) = panicked {
-                return Err(self.failure(
-                    format!("{atom}'s thread panicked (its message is printed above)"),
-                    &[],
-                ));
-            }
-            // `held` and `returned` before the clock: a held or returned atom is not asleep, so
-            // no atom is counted twice.
-            let held = self.held();
-            let returned = self.progress.returned.load(Ordering::SeqCst);
-            if held + returned + self.clock.blocked() >= started {
-                break;
-            }
-            if Instant::now() >= give_up {
-                let running: Vec<String> = self.workers[..started]
-                    .iter()
-                    .filter(|w| w.handle.as_ref().is_some_and(|h| !h.is_finished()))
-                    .map(|w| w.atom.to_string())
-                    .collect();
-                return Err(self.failure(
-                    format!(
-                        "{when}, the atoms did not all go to sleep (or return) within {:?}; \
-                         not finished: {}. An atom waiting for its molecule must block on the \
-                         condition variable: one that spins, or sleeps (std::thread::sleep), \
-                         never does",
-                        patience(),
-                        running.join(", ")
-                    ),
-                    &[],
-                ));
-            }
-            thread::park_timeout(Duration::from_millis(1));
-        }
+        self.threads.settle(when)?;
         let (h, o) = self.started_counts();
         // Atoms held in their release count as releasing, so their molecule is not finished.
-        let counts = (self.held() == 0).then_some((h, o));
-        check_molecules(&self.trace.events(), counts).map_err(|message| {
-            self.progress.abandoned.store(true, Ordering::SeqCst);
+        let counts = (self.threads.held() == 0).then_some((h, o));
+        check_molecules(&self.threads.trace().events(), counts).map_err(|message| {
+            self.threads.abandon();
             format!(
-                "atoms started in the order {} ({when}): {message}",
+                "atoms started in the order {} (after {when}): {message}",
                 self.order
             )
         })
@@ -446,7 +318,7 @@ impl Lab {
     pub(crate) fn finish(&mut self) -> Result<(), String> {
         let (h, o) = self.started_counts();
         let molecules = (h / 2).min(o);
-        let returned = self.progress.returned.load(Ordering::SeqCst);
+        let returned = self.threads.returned_count();
         if returned != 3 * molecules {
             return Err(self.failure(
                 format!(
@@ -457,15 +329,9 @@ impl Lab {
                 &[],
             ));
         }
-        for worker in &mut self.workers {
-            if worker.handle.as_ref().is_some_and(|h| h.is_finished())
-                && let Some(handle) = worker.handle.take()
-                && join_patiently(handle).is_none_or(|joined| joined.is_err())
-            {
-                return Err(format!("{}'s thread did not end cleanly", worker.atom));
-            }
-        }
-        Ok(())
+        self.threads
+            .join_returned()
+            .map_err(|(name, _)| format!("{name}'s thread did not end cleanly"))
     }
 
     /// The trace with each molecule on one line: arrivals as they happened, and each group of
@@ -476,7 +342,7 @@ impl Lab {
         let mut out = String::new();
         let mut group: Vec<Step> = Vec::new();
         let mut molecules = 0;
-        for step in self.trace.whats() {
+        for step in self.threads.trace().whats() {
             match step {
                 Step::Arrived(_) => out.push_str(&format!("{step}\n")),
                 Step::Released(_) | Step::Finished(_) => group.push(step),
@@ -507,140 +373,45 @@ impl Lab {
     }
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        // Atoms left over (asleep for good, at their gate) end with the test's process.
-        self.progress.abandoned.store(true, Ordering::SeqCst);
-        for worker in &self.workers {
-            if let Some(hold) = &worker.hold {
-                hold.open();
-            }
-        }
-    }
-}
-
-/// What a gated atom needs besides its `H2O`.
-struct Gated {
-    /// The atom's place in the start order.
-    position: usize,
-    gate: Arc<Gate>,
-    hold: Option<Arc<Gate>>,
-    at_hold: Arc<AtomicBool>,
-    clock: VirtualClock,
-}
-
-fn spawn(
-    atom: Atom,
-    h2o: Arc<H2O>,
-    trace: Trace<Step>,
-    progress: Arc<Progress>,
-    gated: Option<Gated>,
-) -> JoinHandle<()> {
-    thread::Builder::new()
-        .name(atom.to_string())
-        .spawn(move || {
-            trace.name_thread(atom.to_string());
-            if let Some(gated) = &gated {
-                gated.gate.pass(&format!("the test to start {atom}"));
-            }
-            let _returned = Returned {
-                progress: Arc::clone(&progress),
-                atom,
-            };
-            trace.record(Step::Arrived(atom));
-            let release = || {
-                trace.record(Step::Released(atom));
-                if let Some(gated) = &gated {
-                    progress.releasing.fetch_add(1, Ordering::SeqCst);
-                    if let Some(hold) = &gated.hold {
-                        gated.at_hold.store(true, Ordering::SeqCst);
-                        hold.hold();
-                    }
-                    wait_for_my_turn_to_leave(&progress, &gated.clock, gated.position);
-                }
-                trace.record(Step::Finished(atom));
-            };
-            if atom.hydrogen {
-                h2o.hydrogen(release);
-            } else {
-                h2o.oxygen(release);
-            }
-        })
-        .expect("failed to spawn a thread")
-}
-
-/// In a release callback: waits until every other started atom is asleep, done or releasing
-/// too (or the test gave up), so nothing else moves while this atom releases; and lets the
-/// releasing atoms leave their callbacks one at a time, the earliest started first, each only
-/// once everything the one before set off (its leaving the molecule, the atoms that woke) has
-/// settled again. So the atoms of a molecule always leave in the same order, and one that
-/// leaves while its partners are still releasing does so where a waiting atom can see what it
-/// left behind, in every run.
-fn wait_for_my_turn_to_leave(progress: &Progress, clock: &VirtualClock, position: usize) {
-    let lock = || {
-        progress
-            .leaving
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+/// The call of `atom`'s thread on `h2o`: it arrives, and its release goes through its role's
+/// print, from `Released` until `Finished`.
+fn call(atom: Atom, h2o: &H2O, role: &Role<Step>) {
+    role.record(Step::Arrived(atom));
+    let release = || {
+        role.print(|_| Step::Released(atom));
+        role.record(Step::Finished(atom));
     };
-    lock().push(position);
-    let give_up = Instant::now() + patience() * 4;
-    while !progress.abandoned.load(Ordering::SeqCst) && Instant::now() < give_up {
-        {
-            // One atom at a time checks and leaves: the next one to check sees this one as
-            // neither releasing nor settled until it has returned (or gone to sleep).
-            let mut leaving = lock();
-            let first = leaving.iter().min() == Some(&position);
-            let started = progress.started.load(Ordering::SeqCst);
-            let releasing = progress.releasing.load(Ordering::SeqCst);
-            let returned = progress.returned.load(Ordering::SeqCst);
-            if first && returned + clock.blocked() + releasing >= started {
-                leaving.retain(|&p| p != position);
-                progress.releasing.fetch_sub(1, Ordering::SeqCst);
-                return;
-            }
-        }
-        thread::park_timeout(Duration::from_millis(1));
+    if atom.hydrogen {
+        h2o.hydrogen(release);
+    } else {
+        h2o.oxygen(release);
     }
-    lock().retain(|&p| p != position);
-    progress.releasing.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Runs one thread per atom of `order` on the system clock, all started at once, joins them
 /// and returns the trace.
 pub(crate) fn run_free(order: &str) -> Result<Vec<Event<Step>>, String> {
     let h2o = Arc::new(H2O::new());
-    let trace = Trace::new();
-    let progress = Arc::new(Progress::default());
-    let handles: Vec<(Atom, JoinHandle<()>)> = atoms(order)
-        .into_iter()
-        .map(|atom| {
-            let handle = spawn(
-                atom,
-                Arc::clone(&h2o),
-                trace.clone(),
-                Arc::clone(&progress),
-                None,
-            );
-            (atom, handle)
-        })
-        .collect();
-    for (atom, handle) in handles {
-        match join_patiently(handle) {
-            None => {
+    let mut threads = Runner::free();
+    let atoms = atoms(order);
+    for &atom in &atoms {
+        let h2o = Arc::clone(&h2o);
+        threads.spawn(atom.to_string(), move |role| call(atom, &h2o, &role));
+    }
+    for atom in atoms {
+        match threads.join(&atom.to_string()) {
+            Err(Unjoined::Running) => {
                 return Err(format!(
                     "{atom} did not return within {:?} (deadlock or lost wake-up?)\ntrace:\n{}",
                     patience(),
-                    trace.excerpt(&[])
+                    threads.trace().excerpt(&[])
                 ));
             }
-            Some(Err(_)) => {
-                return Err(format!(
-                    "{atom}'s thread panicked (its message is printed above)"
-                ));
+            Err(why @ Unjoined::Panicked(_)) => {
+                return Err(format!("{atom}'s thread {why}"));
             }
-            Some(Ok(())) => {}
+            Ok(()) => {}
         }
     }
-    Ok(trace.events())
+    Ok(threads.trace().events())
 }

@@ -55,7 +55,7 @@ fn second_and_third_sleep_and_print_nothing_until_first_has_printed() {
             )
         );
     }
-    let blocked = run.clock.blocked();
+    let blocked = run.clock().blocked();
     if blocked != 2 {
         panic!(
             "{}",

@@ -15,5 +15,5 @@ fn threads_started_in_reverse_order_print_first_second_third() {
         "third() is called first and sleeps, then second() sleeps too; first() prints at once, \
          and then second and third print, in that order.",
     );
-    settings.bind(|| insta::assert_snapshot!("reverse_start_order", run.trace.render()));
+    settings.bind(|| insta::assert_snapshot!("reverse_start_order", run.trace().render()));
 }

@@ -5,7 +5,8 @@
 //! tasks to be running at the same moment, `meet` tasks hold them at a [`Rendezvous`] until
 //! the test lets them go: no test depends on timing.
 
-use crate::harness::{Rendezvous, Run, WORKER, children, chunk_1_finishes_first};
+use crate::harness::{Rendezvous, Run, WORKER, chunk_1_finishes_first};
+use course_testkit::process::children;
 use process_pool::{Pool, PoolConfig, PoolError, Task, TaskError};
 use rstest::rstest;
 

@@ -12,7 +12,9 @@
 //! socket and waits there until the test releases it, so a test knows which tasks are running
 //! and decides when each may finish, without sleeping.
 
-use course_testkit::process::describe;
+#[cfg(target_os = "linux")]
+use course_testkit::process::stat;
+use course_testkit::process::{children, describe};
 use course_testkit::{OrFail, Trace, patience};
 use process_pool::protocol::spin;
 use process_pool::{Answer, Pool, PoolConfig, Task, TaskError};
@@ -634,54 +636,18 @@ fn inits_message(index: usize, task: &Task, answer: &Answer, initializer: bool) 
     }
 }
 
-/// The children of this process (live or zombie): every process whose parent is one of our
-/// threads. Read from each process's own `/proc/PID/stat`, whose parent field is our process
-/// id whichever of our threads started it, so a child started by a thread that has just ended
-/// is counted too.
-pub(crate) fn children() -> Vec<u32> {
-    #[cfg(target_os = "linux")]
-    {
-        let me = std::process::id();
-        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-                    .filter(|&pid| stat(pid).is_some_and(|(_, parent)| parent == me))
-                    .collect()
-            })
-            .unwrap_or_default();
-        pids.sort_unstable();
-        pids
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        course_testkit::process::children()
-    }
-}
-
-/// The state letter and parent pid of process `pid`, from `/proc/PID/stat`.
-#[cfg(target_os = "linux")]
-fn stat(pid: u32) -> Option<(String, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the parenthesised command name (which may hold spaces).
-    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
-    let state = fields.next()?.to_owned();
-    let parent = fields.next()?.parse().ok()?;
-    Some((state, parent))
-}
-
 /// Why `pid` is not a live child of this process, or `None` if it is one.
 fn not_a_live_child(pid: u32) -> Option<String> {
     #[cfg(target_os = "linux")]
     {
         match stat(pid) {
             None => Some("no such process exists".into()),
-            Some((state, _)) if state == "Z" => {
+            Some(stat) if stat.state == "Z" => {
                 Some("it has exited (a zombie: nobody waited for it)".into())
             }
-            Some((_, parent)) if parent != std::process::id() => Some(format!(
-                "it is not a child of this process (its parent is {parent})"
+            Some(stat) if stat.parent != std::process::id() => Some(format!(
+                "it is not a child of this process (its parent is {})",
+                stat.parent
             )),
             Some(_) => None,
         }

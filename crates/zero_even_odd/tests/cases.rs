@@ -60,7 +60,7 @@ fn even_and_odd_sleep_and_print_nothing_until_zero_has_printed() {
     let mut run = Run::new(3, [Party::Even, Party::Odd, Party::Zero]);
     run.start(Party::Even).or_fail();
     run.start(Party::Odd).or_fail();
-    let blocked = run.clock.blocked();
+    let blocked = run.clock().blocked();
     if blocked != 2 {
         panic!(
             "{}",
@@ -103,7 +103,7 @@ fn even_keeps_waiting_after_the_first_zero_until_odd_has_printed_1() {
             )
         );
     }
-    let blocked = run.clock.blocked();
+    let blocked = run.clock().blocked();
     if blocked != 2 {
         panic!(
             "{}",

@@ -4,7 +4,8 @@
 //! has returned, and checks that exactly the part of `0 1 0 2 ... 0 n` a correct program can
 //! print by then is out: everything before the first print whose thread has not started yet.
 //! At the end it checks the whole output, who printed each number, and that every thread
-//! returned.
+//! returned. (The machinery is `course_testkit::gated`; this file says what it means for this
+//! puzzle.)
 //!
 //! Every print is recorded in a trace by the thread that made it. While a thread is inside its
 //! print callback, the callback waits until every other started thread is asleep, done or
@@ -15,13 +16,10 @@
 //! stays inside its callback as long as the other thread runs, so the harness sees every
 //! overlap.
 
-use course_clock::VirtualClock;
-use course_testkit::{Gate, Trace, join_patiently, patience};
+use course_testkit::gated::{self, Role, Runner, Unjoined};
+use course_testkit::patience;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 use zero_even_odd::ZeroEvenOdd;
 
 pub(crate) use course_testkit::OrFail;
@@ -54,23 +52,23 @@ impl Party {
             Party::Odd => "odd",
         }
     }
+
+    fn named(name: &str) -> Party {
+        Party::ALL
+            .into_iter()
+            .find(|party| party.name() == name)
+            .expect("every thread of a run is one of the three")
+    }
 }
 
 /// How many orders the three threads can start in.
-pub(crate) const START_ORDERS: usize = 6;
+pub(crate) const START_ORDERS: usize = gated::number_of_orders(Party::ALL.len());
 
 /// The `index`-th (from 0) of the [`START_ORDERS`] orders in which the three threads can start,
 /// generated rather than listed: `index` picks the first thread among the three, then the
 /// second among the two left. 0 is zero, even, odd; 3 is even, odd, zero; 5 is odd, even, zero.
 pub(crate) fn start_order(index: usize) -> [Party; 3] {
-    assert!(
-        index < START_ORDERS,
-        "there are only {START_ORDERS} start orders"
-    );
-    let mut left = Party::ALL.to_vec();
-    let first = left.remove(index / 2);
-    let second = left.remove(index % 2);
-    [first, second, left[0]]
+    gated::start_order(Party::ALL, index)
 }
 
 /// Shows a start order: `even, odd, zero`.
@@ -118,64 +116,22 @@ struct Print {
     value: u32,
 }
 
-/// What the threads and the test share about who is where.
-#[derive(Default)]
-struct Progress {
-    /// Threads whose gate the test opened.
-    started: AtomicUsize,
-    /// Threads whose method returned (or panicked).
-    returned: AtomicUsize,
-    /// Threads inside a print callback.
-    printing: AtomicUsize,
-    /// The sequence numbers of prints that began while another thread was inside its own print
-    /// callback (gated runs only).
-    overlapping: Mutex<Vec<usize>>,
-    /// The threads that panicked.
-    panicked: Mutex<Vec<Party>>,
-    /// Set when the test gives up: callbacks stop waiting for the others.
-    abandoned: AtomicBool,
-}
-
-/// Counts its thread as returned when dropped: when the method returns, or when it panics.
-struct Returned {
-    progress: Arc<Progress>,
-    party: Party,
-}
-
-impl Drop for Returned {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            self.progress
-                .panicked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(self.party);
-        }
-        self.progress.returned.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// One thread of a run.
-struct Worker {
-    party: Party,
-    gate: Arc<Gate>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Worker {
-    fn running(&self) -> bool {
-        self.handle.as_ref().is_some_and(|h| !h.is_finished())
-    }
-}
-
 /// The three threads of one `ZeroEvenOdd` of `n`, on a virtual clock, each held at its gate.
 pub(crate) struct Run {
     n: u32,
     order: [Party; 3],
-    pub(crate) clock: VirtualClock,
-    pub(crate) trace: Trace<Event>,
-    progress: Arc<Progress>,
-    workers: Vec<Worker>,
+    threads: Runner<Event>,
+}
+
+/// A `Run` is its threads: `clock`, `trace`, `settle` (waits until every started thread is asleep on the clock
+/// or has returned; then nothing moves until the test starts another thread) and `failure`
+/// (with the run's `n` and start order) are theirs.
+impl std::ops::Deref for Run {
+    type Target = Runner<Event>;
+
+    fn deref(&self) -> &Runner<Event> {
+        &self.threads
+    }
 }
 
 impl Run {
@@ -183,37 +139,16 @@ impl Run {
     /// each waiting at its own gate. `order` is the order the test means to start them in (for
     /// [`run`](Self::run) and the messages).
     pub(crate) fn new(n: u32, order: [Party; 3]) -> Self {
-        let clock = VirtualClock::new();
-        let puzzle = Arc::new(ZeroEvenOdd::with_clock(clock.clock(), n));
-        let trace = Trace::new();
-        trace.name_thread("test");
-        let progress = Arc::new(Progress::default());
-        let workers = order
-            .iter()
-            .map(|&party| {
-                let gate = Arc::new(Gate::new());
-                let handle = spawn(
-                    party,
-                    Arc::clone(&puzzle),
-                    trace.clone(),
-                    Arc::clone(&progress),
-                    Some((Arc::clone(&gate), clock.clone())),
-                );
-                Worker {
-                    party,
-                    gate,
-                    handle: Some(handle),
-                }
-            })
-            .collect();
-        Run {
-            n,
-            order,
-            clock,
-            trace,
-            progress,
-            workers,
+        let mut threads = Runner::new().context(format!(
+            "ZeroEvenOdd::new({n}) with the threads started in the order {}",
+            order_text(&order)
+        ));
+        let puzzle = Arc::new(ZeroEvenOdd::with_clock(threads.clock().clock(), n));
+        for party in order {
+            let puzzle = Arc::clone(&puzzle);
+            threads.spawn(party.name(), move |role| call(party, &puzzle, &role));
         }
+        Run { n, order, threads }
     }
 
     /// Starts the threads one at a time in the run's order, checking after each start what is
@@ -223,13 +158,6 @@ impl Run {
             self.start(party)?;
         }
         self.finish()
-    }
-
-    fn worker(&self, party: Party) -> &Worker {
-        self.workers
-            .iter()
-            .find(|worker| worker.party == party)
-            .expect("every run spawns all three threads")
     }
 
     /// Starts `party`'s thread, waits until every started thread is asleep or has returned,
@@ -242,55 +170,15 @@ impl Run {
 
     /// Starts `party`'s thread and goes on at once, racing it.
     pub(crate) fn start_without_settling(&self, party: Party) {
-        let worker = self.worker(party);
-        if !worker.gate.is_open() {
-            self.progress.started.fetch_add(1, Ordering::SeqCst);
-            worker.gate.open();
-        }
+        self.threads.start_without_settling(party.name());
     }
 
     fn started(&self) -> Vec<Party> {
-        self.workers
-            .iter()
-            .filter(|w| w.gate.is_open())
-            .map(|w| w.party)
+        self.threads
+            .started()
+            .into_iter()
+            .map(Party::named)
             .collect()
-    }
-
-    /// Waits until every started thread is asleep on the clock or has returned. Then nothing
-    /// moves until the test starts another thread: the virtual clock has no spurious wake-ups,
-    /// and its time stands still.
-    pub(crate) fn settle(&self, after: &str) -> Result<(), String> {
-        let started = self.started();
-        let give_up = Instant::now() + patience();
-        loop {
-            self.panicked()?;
-            if idle(&self.progress, &self.clock, started.len()) {
-                return Ok(());
-            }
-            if Instant::now() >= give_up {
-                let running: Vec<&str> = self
-                    .workers
-                    .iter()
-                    .filter(|w| started.contains(&w.party) && w.running())
-                    .map(|w| w.party.name())
-                    .collect();
-                return Err(self.failure(
-                    format!(
-                        "after {after}, the started threads did not all go to sleep (or \
-                         return) within {:?}; still in their call: {}. A thread waiting for \
-                         its turn must block on a course_clock::Condvar made from the clock it \
-                         was given: not spin on a flag, and not sleep (std::thread::sleep) \
-                         hoping the others get ahead",
-                        patience(),
-                        running.join(", ")
-                    ),
-                    &[],
-                ));
-            }
-            // Asking the clock and the counters is cheap; a 1 ms nap bounds how often.
-            thread::park_timeout(Duration::from_millis(1));
-        }
     }
 
     /// Starts every thread not started yet, lets them all settle, and checks the whole output,
@@ -301,13 +189,8 @@ impl Run {
         }
         self.settle("every thread was started")?;
         self.check_so_far()?;
-        let asleep: Vec<&str> = self
-            .workers
-            .iter()
-            .filter(|w| w.running())
-            .map(|w| w.party.name())
-            .collect();
-        if !asleep.is_empty() && self.progress.returned.load(Ordering::SeqCst) < 3 {
+        let asleep = self.threads.not_returned();
+        if !asleep.is_empty() {
             return Err(self.failure(
                 format!(
                     "the whole output is out, but the {} thread(s) are still asleep instead of \
@@ -318,52 +201,13 @@ impl Run {
                 &[],
             ));
         }
-        for worker in &mut self.workers {
-            if let Some(handle) = worker.handle.take()
-                && join_patiently(handle).is_none_or(|joined| joined.is_err())
-            {
-                return Err(format!(
-                    "the {} thread did not end cleanly",
-                    worker.party.name()
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn panicked(&self) -> Result<(), String> {
-        let panicked = self
-            .progress
-            .panicked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match panicked.first() {
-            None => Ok(()),
-            Some(party) => Err(self.failure(
-                format!(
-                    "the {} thread panicked (its message is printed above)",
-                    party.name()
-                ),
-                &[],
-            )),
-        }
-    }
-
-    /// `message`, with the run's `n` and start order, then the part of the trace around the
-    /// events `focus`. Callbacks stop waiting for the others: the test is about to fail.
-    pub(crate) fn failure(&self, message: impl fmt::Display, focus: &[usize]) -> String {
-        self.progress.abandoned.store(true, Ordering::SeqCst);
-        format!(
-            "ZeroEvenOdd::new({}) with the threads started in the order {}: {message}\ntrace:\n{}",
-            self.n,
-            order_text(&self.order),
-            self.trace.excerpt(focus)
-        )
+        self.threads
+            .join_returned()
+            .map_err(|(name, _)| format!("the {name} thread did not end cleanly"))
     }
 
     fn prints(&self) -> Vec<Print> {
-        self.trace
+        self.trace()
             .events()
             .into_iter()
             .filter_map(|event| match event.what {
@@ -387,18 +231,12 @@ impl Run {
 
     /// Checks that no print began while another thread was still inside its print callback.
     fn check_no_overlap(&self, prints: &[Print]) -> Result<(), String> {
-        let overlapping = self
-            .progress
-            .overlapping
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(&seq) = overlapping.first() else {
+        let Some(overlap) = self.threads.overlaps().into_iter().next() else {
             return Ok(());
         };
         let at = prints
             .iter()
-            .position(|print| print.seq == seq)
+            .position(|print| print.seq == overlap.seq)
             .expect("an overlapping print is a print");
         let later = &prints[at];
         let earlier = prints[..at]
@@ -487,11 +325,11 @@ impl Run {
             let at = got.len();
             let next = want[at];
             let owner = Party::owner(next);
-            let how = if self.worker(owner).running() {
+            let how = if self.threads.returned(owner.name()) {
+                "has returned without printing it: does its list of turns go all the way to n?"
+            } else {
                 "is asleep: was it woken when the turn came to it, and does it look at the turn \
                  again after every wake-up?"
-            } else {
-                "has returned without printing it: does its list of turns go all the way to n?"
             };
             return Err(self.failure(
                 format!(
@@ -531,95 +369,17 @@ impl Run {
     }
 }
 
-impl Drop for Run {
-    fn drop(&mut self) {
-        // A failed run leaves its threads where they are (asleep for good, or spinning): the
-        // test's process ends soon. Callbacks stop waiting for the others, and threads still at
-        // their gate leave without making their call (`abandoned` is set before the gates
-        // open).
-        self.progress.abandoned.store(true, Ordering::SeqCst);
-        for worker in &self.workers {
-            worker.gate.open();
-        }
-    }
-}
-
-/// True once `started` threads are all asleep on `clock` or returned, not counting threads
-/// that are inside a print callback (and so not asleep) if the caller left them out.
-fn idle(progress: &Progress, clock: &VirtualClock, started: usize) -> bool {
-    // `returned` first: a thread counted as returned can no longer be asleep, so no thread is
-    // counted twice, and the sum reaches `started` only if all were asleep or done at once.
-    let returned = progress.returned.load(Ordering::SeqCst);
-    returned + clock.blocked() >= started
-}
-
-/// Spawns `party`'s thread on `puzzle`. With a gate, it waits there until the test opens it,
-/// and its callback waits for the other started threads to be asleep before returning.
-fn spawn(
-    party: Party,
-    puzzle: Arc<ZeroEvenOdd>,
-    trace: Trace<Event>,
-    progress: Arc<Progress>,
-    gated: Option<(Arc<Gate>, VirtualClock)>,
-) -> JoinHandle<()> {
-    thread::Builder::new()
-        .name(party.name().to_owned())
-        .spawn(move || {
-            trace.name_thread(party.name());
-            if let Some((gate, _)) = &gated {
-                // Held, not passed: a thread the test never got to start (because it failed
-                // first) must not fail on its own with a message about its gate. A run that
-                // ends opens every gate after giving up, and then the thread just leaves.
-                gate.hold();
-                if progress.abandoned.load(Ordering::SeqCst) {
-                    return;
-                }
-            }
-            let _returned = Returned {
-                progress: Arc::clone(&progress),
-                party,
-            };
-            trace.record(Event::Started(party));
-            let print_number = |value: u32| {
-                let Some((_, clock)) = &gated else {
-                    trace.record(Event::Printed(value));
-                    return;
-                };
-                // Counted as printing before the print is recorded, so that of two overlapping
-                // prints the later one always sees the earlier one.
-                let others = progress.printing.fetch_add(1, Ordering::SeqCst);
-                let seq = trace.record(Event::Printed(value));
-                if others > 0 {
-                    progress
-                        .overlapping
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(seq);
-                }
-                wait_for_the_others(&progress, clock);
-                progress.printing.fetch_sub(1, Ordering::SeqCst);
-            };
-            match party {
-                Party::Zero => puzzle.zero(print_number),
-                Party::Even => puzzle.even(print_number),
-                Party::Odd => puzzle.odd(print_number),
-            }
-        })
-        .expect("failed to spawn a test thread")
-}
-
-/// In a print callback (counted in `printing`): waits until every other started thread is
-/// asleep, done or printing too (or the test gave up), so nothing else moves while this print
-/// is being made.
-fn wait_for_the_others(progress: &Progress, clock: &VirtualClock) {
-    let give_up = Instant::now() + patience() * 4;
-    while !progress.abandoned.load(Ordering::SeqCst) && Instant::now() < give_up {
-        let started = progress.started.load(Ordering::SeqCst);
-        let printing = progress.printing.load(Ordering::SeqCst);
-        if idle(progress, clock, started.saturating_sub(printing)) {
-            break;
-        }
-        thread::park_timeout(Duration::from_millis(1));
+/// The call of `party`'s thread on `puzzle`: records that it starts, and each number it prints
+/// goes through its role's print.
+fn call(party: Party, puzzle: &ZeroEvenOdd, role: &Role<Event>) {
+    role.record(Event::Started(party));
+    let print_number = |value: u32| {
+        role.print(|_| Event::Printed(value));
+    };
+    match party {
+        Party::Zero => puzzle.zero(print_number),
+        Party::Even => puzzle.even(print_number),
+        Party::Odd => puzzle.odd(print_number),
     }
 }
 
@@ -631,38 +391,33 @@ fn wait_for_the_others(progress: &Progress, clock: &VirtualClock) {
 /// known-wrong one prints) does not depend on the scheduler.
 pub(crate) fn run_on_the_system_clock() -> Result<Vec<(String, u32)>, String> {
     let puzzle = Arc::new(ZeroEvenOdd::new(2));
-    let trace = Trace::new();
-    let progress = Arc::new(Progress::default());
-    let start = |party| {
-        let handle = spawn(
-            party,
-            Arc::clone(&puzzle),
-            trace.clone(),
-            Arc::clone(&progress),
-            None,
-        );
-        (party, handle)
+    let mut threads = Runner::free();
+    let start = |threads: &mut Runner<Event>, party: Party| {
+        let puzzle = Arc::clone(&puzzle);
+        threads.spawn(party.name(), move |role| call(party, &puzzle, &role));
     };
-    let join = |(party, handle): (Party, JoinHandle<()>)| match join_patiently(handle) {
-        None => Err(format!(
+    let join = |threads: &mut Runner<Event>, party: Party| match threads.join(party.name()) {
+        Err(Unjoined::Running) => Err(format!(
             "on the system clock (ZeroEvenOdd::new(2)), the {} thread did not return within \
              {:?}: was it woken when its turn came? What the threads did:\n{}",
             party.name(),
             patience(),
-            trace.excerpt(&[])
+            threads.trace().excerpt(&[])
         )),
-        Some(Err(_)) => Err(format!(
-            "on the system clock, the {} thread panicked (its message is printed above)",
+        Err(why @ Unjoined::Panicked(_)) => Err(format!(
+            "on the system clock, the {} thread {why}",
             party.name()
         )),
-        Some(Ok(())) => Ok(()),
+        Ok(()) => Ok(()),
     };
-    let odd = start(Party::Odd);
-    join(start(Party::Zero))?;
-    let even = start(Party::Even);
-    join(odd)?;
-    join(even)?;
-    Ok(trace
+    start(&mut threads, Party::Odd);
+    start(&mut threads, Party::Zero);
+    join(&mut threads, Party::Zero)?;
+    start(&mut threads, Party::Even);
+    join(&mut threads, Party::Odd)?;
+    join(&mut threads, Party::Even)?;
+    Ok(threads
+        .trace()
         .events()
         .into_iter()
         .filter_map(|event| match event.what {

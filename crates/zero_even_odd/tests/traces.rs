@@ -14,6 +14,6 @@ fn started_even_odd_zero_the_trace_of_0_1_0_2_0_3_0_4_0_5_matches_the_snapshot()
          zero before 1, and from then on the turn goes round: a zero before each number, the \
          odd thread printing 1, 3, 5 and the even thread 2, 4.",
     );
-    settings.bind(|| insta::assert_snapshot!("even_odd_zero_to_5", run.trace.render()));
+    settings.bind(|| insta::assert_snapshot!("even_odd_zero_to_5", run.trace().render()));
     outcome.or_fail();
 }
