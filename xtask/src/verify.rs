@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use crate::compile::{self, Flavor, Implementation};
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::manifest::{Course, Exercise, Wrong};
 use crate::runner::{self, Outcome, TestResult, TestStatus};
 use crate::ui;
@@ -108,7 +108,6 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
         }
     };
 
-    prebuild(course, &exercises, stubs_committed)?;
     for exercise in &exercises {
         if stubs_committed {
             verify_stub(course, exercise, &mut tally)?;
@@ -143,81 +142,6 @@ pub(crate) fn run(course: &Course, options: &Options) -> Result<bool> {
 
     println!("verify: {} passed, {} failed", tally.passed, tally.failed);
     Ok(tally.failed == 0)
-}
-
-/// Builds every implementation that the checks run, a round at a time: round k builds each
-/// exercise's k-th implementation (its stub, its reference, then its known-wrong variants in
-/// manifest order) in one cargo run, which compiles different crates side by side. One build
-/// at a time spends most of its time waiting on a single crate's compile. The checks' own
-/// builds then find their binaries fresh (cargo keeps one per feature set), and a build that
-/// fails here fails there again with its message: this step reports nothing itself.
-fn prebuild(course: &Course, exercises: &[&Exercise], stubs: bool) -> Result<()> {
-    let mut rounds: Vec<Vec<(&str, Implementation)>> = Vec::new();
-    for exercise in exercises {
-        let mut implementations = Vec::new();
-        if stubs {
-            implementations.push(Implementation::Learner);
-        }
-        implementations.push(Implementation::Solution);
-        for wrong in &exercise.wrong {
-            // A patch that no longer applies is reported by its own check.
-            if crate::wrong::materialize(&course.root, &exercise.name, &wrong.name).is_ok() {
-                implementations.push(Implementation::Wrong(wrong.name.clone()));
-            }
-        }
-        for (k, implementation) in implementations.into_iter().enumerate() {
-            if rounds.len() == k {
-                rounds.push(Vec::new());
-            }
-            rounds[k].push((exercise.name.as_str(), implementation));
-        }
-    }
-    let with_loom: BTreeSet<&str> = exercises
-        .iter()
-        .map(|exercise| exercise.name.as_str())
-        .filter(|name| runner::has_loom_models(&course.root, name))
-        .collect();
-    for (flavor, label) in [(Flavor::Normal, "suites"), (Flavor::Loom, "loom models")] {
-        for (k, round) in rounds.iter().enumerate() {
-            let round: Vec<&(&str, Implementation)> = round
-                .iter()
-                .filter(|(name, _)| flavor == Flavor::Normal || with_loom.contains(name))
-                .collect();
-            if round.is_empty() {
-                continue;
-            }
-            let crates = match round.len() {
-                1 => "1 crate".to_owned(),
-                n => format!("{n} crates"),
-            };
-            println!(
-                "{} {label}, round {} of {}: {crates}",
-                ui::dim("build"),
-                k + 1,
-                rounds.len(),
-            );
-            let mut command = compile::cargo(&course.root, flavor);
-            command.args(["build", "--keep-going", "--quiet", "--test", "suite"]);
-            let mut features = Vec::new();
-            for (name, implementation) in &round {
-                command.args(["--package", name]);
-                if let Some(feature) = implementation.feature() {
-                    features.push(format!("{name}/{feature}"));
-                }
-            }
-            if !features.is_empty() {
-                command.args(["--features", &features.join(",")]);
-            }
-            // The outcome is not looked at: see above.
-            let _ = command
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .context(|| "cannot run cargo (is it on PATH, or CARGO set?)")?;
-        }
-    }
-    Ok(())
 }
 
 /// Problems of the manifest as a whole: parts, duplicate names, crates not in the manifest.
