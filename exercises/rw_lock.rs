@@ -7,16 +7,23 @@
 //! it. The lock prefers writers: once a writer is waiting, readers that arrive after it wait
 //! behind it, so a steady stream of overlapping readers cannot keep it out forever.
 //!
+//! The lock has two halves. An atomic word, `entry`, says who is inside and whether anyone
+//! sleeps: when nobody has to wait, entering and leaving are one atomic operation each and never
+//! touch the mutex. A monitor (a mutex and two condition variables) is where threads that must
+//! wait go to sleep, and where they are woken.
+//!
 //! What to build in this file:
 //!
-//! - `RwLock::with_clock`: the bookkeeping and the two condition variables;
-//! - `read` and `write`: wait until you may enter, then count yourself in;
-//! - `Drop` for both guards: count yourself out and wake whoever may enter now;
+//! - `RwLock::with_clock`: the entry word, the sleepers' counts and the two condition variables;
+//! - the fast paths: `try_enter_as_reader`, `write`'s compare-and-swap, and the guards' `Drop`
+//!   when nobody sleeps;
+//! - the slow paths: `read_slow` and `write_slow` (announce yourself, then wait in a loop until
+//!   the entry word lets you in), and the wake-ups in the guards' `Drop`;
 //! - the `Deref`/`DerefMut` impls and the `Send`/`Sync` impls, with the `unsafe` they need.
 //!
-//! Wait only through `course_clock::Condvar`, made from the clock you are given, and lock only
-//! `course_sync` mutexes: that is how the graded suite sees which threads are asleep in your
-//! lock ("the writer is waiting") and lets loom try every interleaving.
+//! Wait only through `course_clock::Condvar`, made from the clock you are given, and lock and
+//! count only with `course_sync` types: that is how the graded suite sees which threads are
+//! asleep in your lock ("the writer is waiting") and lets loom try every interleaving.
 //!
 //! Chapter: `docs/src/part5/rw_lock.md`.
 //! Check your work with `cargo xtask check rw_lock`; stuck? `cargo xtask hint rw_lock`.
@@ -25,40 +32,55 @@
 #![allow(dead_code, unused_imports, unused_variables)]
 
 use course_clock::{Clock, Condvar};
+use course_sync::atomic::{AtomicUsize, Ordering};
 use course_sync::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
 
+/// `entry`'s top bit: a writer is inside.
+const WRITER: usize = 1 << (usize::BITS - 1);
+/// `entry`'s next bit: at least one writer sleeps (or is about to) in `write_slow`.
+const WRITERS_WAITING: usize = WRITER >> 1;
+/// `entry`'s third bit: at least one reader sleeps (or is about to) in `read_slow`.
+const READERS_WAITING: usize = WRITER >> 2;
+/// `entry`'s low bits: the number of readers inside.
+const READERS: usize = READERS_WAITING - 1;
+
 /// A reader-writer lock that prefers writers.
 ///
 /// Unlike `std::sync::RwLock` it does not poison: a panic while a guard is held releases the
 /// lock (the guard's `Drop` runs while unwinding) and leaves the value as the panic left it.
 pub struct RwLock<T> {
-    /// Who is inside and who waits. Held only for the short updates in `read`, `write` and the
-    /// guards' `Drop`, never while a guard is alive: readers and writers work on `value`
-    /// without it.
-    state: Mutex<State>,
-    /// Signalled when readers may be able to enter: a writer left.
+    /// Who is inside, and whether anyone sleeps: the readers inside in the low bits, and the
+    /// `WRITER`, `WRITERS_WAITING` and `READERS_WAITING` bits. Never `WRITER` with readers. A
+    /// thread enters with an `Acquire` compare-and-swap on it and leaves with a `Release`
+    /// operation on it, so everything a guard did happens before the next guard is made.
+    entry: AtomicUsize,
+    /// How many threads sleep in the slow paths. The two waiting bits of `entry` are set and
+    /// cleared only while this mutex is held, so they always say whether these counts are zero.
+    /// Whoever wakes a sleeper locks it first: that is what keeps a wake-up from falling between
+    /// a sleeper's last look at `entry` and its sleep.
+    sleepers: Mutex<Sleepers>,
+    /// Signalled when readers may be able to enter: a writer left and no other writer waits.
     readers_may_enter: Condvar,
     /// Signalled when a writer may be able to enter: the last reader left, or a writer left.
     writer_may_enter: Condvar,
-    /// The protected value. `state` says who may touch it: any number of read guards share `&T`
-    /// while `writer` is false, the one write guard has `&mut T` while it is true.
+    /// The protected value. `entry` says who may touch it: any number of read guards share `&T`
+    /// while `WRITER` is clear, the one write guard has `&mut T` while it is set.
     value: UnsafeCell<T>,
 }
 
-/// Everything behind the lock.
+/// The threads asleep in the lock, behind `RwLock::sleepers`.
 #[derive(Debug, Default)]
-struct State {
-    /// Readers inside (holding a read guard).
+struct Sleepers {
+    /// Readers in `read_slow`. While it is not zero, `READERS_WAITING` is set.
     readers: usize,
-    /// True while a writer is inside (holding the write guard). Never true while `readers > 0`.
-    writer: bool,
-    /// Writers asleep in `write`. While it is not zero, new readers wait: that is the writer
-    /// preference, which keeps a stream of readers from starving the writers.
-    writers_waiting: usize,
+    /// Writers in `write_slow`. While it is not zero, `WRITERS_WAITING` is set, and new readers
+    /// wait: that is the writer preference, which keeps a stream of readers from starving the
+    /// writers.
+    writers: usize,
 }
 
 // TODO: the `// SAFETY:` reason this is sound (which bound, and why that one).
@@ -78,22 +100,23 @@ impl<T> RwLock<T> {
 
     /// A lock around `value` whose threads wait through condition variables made from `clock`.
     pub fn with_clock(value: T, clock: &Clock) -> Self {
-        // TODO: nobody inside, nobody waiting; both condition variables made from `clock`.
+        // TODO: nobody inside, nobody asleep; both condition variables made from `clock`.
         todo!("RwLock::with_clock")
     }
 
     /// Blocks until no writer is inside or waiting, then enters as a reader.
     pub fn read(&self) -> ReadGuard<'_, T> {
-        // TODO: lock `state`; wait on `readers_may_enter`, in a loop, while a writer is inside
-        // or waiting; count yourself in; return the guard.
-        todo!("RwLock::read")
+        if !self.try_enter_as_reader() {
+            self.read_slow();
+        }
+        ReadGuard { lock: self }
     }
 
     /// Blocks until nobody is inside, then enters as the only writer.
     pub fn write(&self) -> WriteGuard<'_, T> {
-        // TODO: lock `state`; count yourself as waiting (from now on new readers hold back);
-        // wait on `writer_may_enter`, in a loop, while anyone is inside; then stop waiting and
-        // enter; return the guard.
+        // TODO: fast path: one compare-and-swap from "nobody inside, nobody asleep" (0) to
+        // `WRITER`, with the ordering that makes this writer see what the last guard did; if it
+        // fails, the slow path.
         todo!("RwLock::write")
     }
 
@@ -102,10 +125,45 @@ impl<T> RwLock<T> {
         self.value.into_inner()
     }
 
-    /// Locks the bookkeeping. No code panics while holding it (every update is a few integer
-    /// operations), so a poisoned mutex still holds consistent counts: take it anyway.
-    fn lock_state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Counts one more reader in, unless a writer is inside or waiting (a waiting writer goes
+    /// first: a reader that arrives after it queues behind it, even though the readers inside
+    /// could let it in). The retry loop runs again only when another thread changed `entry`
+    /// in between, never to wait for one.
+    fn try_enter_as_reader(&self) -> bool {
+        // TODO: load `entry`; give up if a writer is inside or waiting; otherwise try to swap in
+        // one more reader, and look again if another thread changed `entry` meanwhile. Which
+        // ordering makes this reader see what the last writer wrote?
+        todo!("RwLock::try_enter_as_reader")
+    }
+
+    /// Sets `WRITER`, keeping the waiting bits, unless anyone is inside.
+    fn try_enter_as_writer(&self) -> bool {
+        // TODO: as `try_enter_as_reader`, for a writer: give up if anyone is inside; set `WRITER`
+        // without clearing the waiting bits.
+        todo!("RwLock::try_enter_as_writer")
+    }
+
+    /// A reader that could not enter at once: counts itself as a sleeper, then sleeps until it
+    /// can. Setting `READERS_WAITING` first makes the writer inside take its slow path when it
+    /// leaves, and that path wakes us under `sleepers`.
+    fn read_slow(&self) {
+        // TODO: lock `sleepers`; count yourself in it and set `READERS_WAITING`; then, in a loop,
+        // try to enter and wait on `readers_may_enter` if you cannot; once in, count yourself
+        // out of `sleepers` and clear the bit if you were the last sleeping reader.
+        todo!("RwLock::read_slow")
+    }
+
+    /// A writer that could not enter at once: counts itself as a sleeper (from now on new
+    /// readers hold back), then sleeps until nobody is inside.
+    fn write_slow(&self) {
+        // TODO: as `read_slow`, with `writers`, `WRITERS_WAITING` and `writer_may_enter`.
+        todo!("RwLock::write_slow")
+    }
+
+    /// Locks the sleepers' counts. No code panics while holding it (every update is a few
+    /// integer operations), so a poisoned mutex still holds consistent counts: take it anyway.
+    fn lock_sleepers(&self) -> MutexGuard<'_, Sleepers> {
+        self.sleepers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -118,8 +176,11 @@ impl<T: Default> Default for RwLock<T> {
 impl<T> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Showing the value would need a read guard, which may block: show the counts only.
+        let entry = self.entry.load(Ordering::Relaxed);
         f.debug_struct("RwLock")
-            .field("state", &*self.lock_state())
+            .field("readers_inside", &(entry & READERS))
+            .field("writer_inside", &(entry & WRITER != 0))
+            .field("sleepers", &*self.lock_sleepers())
             .finish_non_exhaustive()
     }
 }
@@ -142,8 +203,9 @@ impl<T> Deref for ReadGuard<'_, T> {
 
 impl<T> Drop for ReadGuard<'_, T> {
     fn drop(&mut self) {
-        // TODO: count this reader out; if it was the last one and a writer waits, wake one
-        // writer. (No `todo!()` here: a panic in `drop` while unwinding aborts.)
+        // TODO: count this reader out of `entry` (which ordering?); if it was the last reader
+        // inside and a writer sleeps, wake one writer, holding `sleepers` while you notify.
+        // (No `todo!()` here: a panic in `drop` while unwinding aborts.)
     }
 }
 
@@ -171,7 +233,8 @@ impl<T> DerefMut for WriteGuard<'_, T> {
 
 impl<T> Drop for WriteGuard<'_, T> {
     fn drop(&mut self) {
-        // TODO: the writer is out; wake the next writer if one waits, otherwise every waiting
-        // reader. (No `todo!()` here: a panic in `drop` while unwinding aborts.)
+        // TODO: fast path: swap `WRITER` for 0 if nobody sleeps. Otherwise lock `sleepers`,
+        // clear `WRITER`, and wake the next writer if one sleeps, or else every sleeping reader.
+        // (No `todo!()` here: a panic in `drop` while unwinding aborts.)
     }
 }

@@ -24,10 +24,15 @@
     path = "../wrong/one_exclusive_lock.rs"
 )]
 #[cfg_attr(
+    feature = "wrong_wake_without_the_lock",
+    path = "../wrong/wake_without_the_lock.rs"
+)]
+#[cfg_attr(
     not(any(
         feature = "solution",
         feature = "wrong_reader_preference",
         feature = "wrong_one_exclusive_lock",
+        feature = "wrong_wake_without_the_lock",
     )),
     path = "../../../exercises/rw_lock.rs"
 )]
