@@ -30,7 +30,7 @@
 
 use course_clock::{Clock, Condvar};
 use course_sync::atomic::{AtomicUsize, Ordering};
-use course_sync::{Mutex, MutexGuard};
+use course_sync::{Mutex, MutexGuard, hint};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -44,6 +44,12 @@ const WRITERS_WAITING: usize = WRITER >> 1;
 const READERS_WAITING: usize = WRITER >> 2;
 /// `entry`'s low bits: the number of readers inside.
 const READERS: usize = READERS_WAITING - 1;
+
+/// How many times a thread that cannot enter looks at `entry` again before it goes to sleep.
+/// Whoever is inside usually leaves within a few nanoseconds, sooner than a sleep and a wake-up
+/// (two system calls and a context switch) would take. None under loom: a spin only repeats
+/// attempts the models already explore, and each extra look would multiply the interleavings.
+const SPINS: u32 = if course_sync::LOOM { 0 } else { 100 };
 
 /// A reader-writer lock that prefers writers.
 ///
@@ -109,7 +115,11 @@ impl<T> RwLock<T> {
 
     /// Blocks until no writer is inside or waiting, then enters as a reader.
     pub fn read(&self) -> ReadGuard<'_, T> {
-        if !self.try_enter_as_reader() {
+        if !self.try_enter_as_reader()
+            && !self.spin(WRITERS_WAITING, |entry| {
+                entry & WRITER == 0 && self.try_enter_as_reader()
+            })
+        {
             self.read_slow();
         }
         ReadGuard { lock: self }
@@ -123,6 +133,9 @@ impl<T> RwLock<T> {
             .entry
             .compare_exchange(0, WRITER, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
+            && !self.spin(WRITERS_WAITING | READERS_WAITING, |entry| {
+                entry & (WRITER | READERS) == 0 && self.try_enter_as_writer()
+            })
         {
             self.write_slow();
         }
@@ -144,7 +157,10 @@ impl<T> RwLock<T> {
             if entry & (WRITER | WRITERS_WAITING) != 0 {
                 return false;
             }
-            assert!(entry & READERS != READERS, "too many readers inside the RwLock");
+            assert!(
+                entry & READERS != READERS,
+                "too many readers inside the RwLock"
+            );
             // Acquire pairs with the Release of the last writer that left.
             match self.entry.compare_exchange(
                 entry,
@@ -156,6 +172,25 @@ impl<T> RwLock<T> {
                 Err(now) => entry = now,
             }
         }
+    }
+
+    /// Spins for a short while instead of sleeping at once: up to `SPINS` times, looks at
+    /// `entry`, gives up if it has a bit of `give_up` (someone sleeps: join them, in order), and
+    /// otherwise calls `try_enter` with what it saw. True if `try_enter` got in. This is a
+    /// bounded spin before a sleep, not a wait: spinning until the lock is free would burn a core
+    /// for as long as the holder keeps it, and never sleep where the tests can see it.
+    fn spin(&self, give_up: usize, try_enter: impl Fn(usize) -> bool) -> bool {
+        for _ in 0..SPINS {
+            hint::spin_loop();
+            let entry = self.entry.load(Ordering::Relaxed);
+            if entry & give_up != 0 {
+                return false;
+            }
+            if try_enter(entry) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Sets `WRITER`, keeping the waiting bits, unless anyone is inside.
