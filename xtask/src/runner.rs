@@ -615,6 +615,19 @@ pub(crate) fn classify(test: &str, exit: &Exit, output: &Output) -> Verdict {
         }
         Exit::Signal(signal) => {
             let mut message = signal_message(*signal);
+            // libtest's captured output (the panics) reaches stdout as it goes; the abort's
+            // own lines reach stderr.
+            if let Some(first) = first_panic(stdout).or_else(|| first_panic(stderr)) {
+                message = if first.starts_with("deadlock;") {
+                    format!(
+                        "loom found an interleaving in which every thread is blocked: a deadlock \
+                         or a lost wake-up (a notify that came before its waiter slept). Loom \
+                         then aborted the test while unwinding.\nloom: {first}"
+                    )
+                } else {
+                    format!("{message}\nthe first panic: {first}")
+                };
+            }
             let tail = last_lines(stderr, 5);
             if !tail.is_empty() {
                 message.push('\n');
@@ -639,6 +652,14 @@ pub(crate) fn classify(test: &str, exit: &Exit, output: &Output) -> Verdict {
             }
         }
     }
+}
+
+/// The message of the first panic in `output`, if any: when a panic during unwinding aborts the
+/// process, the first one is the cause and the last ones are only the abort.
+fn first_panic(output: &str) -> Option<&str> {
+    let mut lines = output.lines();
+    lines.find(|line| line.starts_with("thread '") && line.contains(" panicked at "))?;
+    lines.next().map(str::trim).filter(|line| !line.is_empty())
 }
 
 /// What a signal that killed a test most likely means.
@@ -874,6 +895,31 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
         let none = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 14 filtered out\n";
         let (status, _) = classified("cases::gone", &Exit::Code(0), none, "");
         assert_eq!(status, TestStatus::NotRun);
+    }
+
+    #[test]
+    fn a_loom_deadlock_that_aborts_is_reported_as_a_deadlock_not_as_the_abort() {
+        let stderr = "\nthread 'models::m' (7) panicked at loom-0.7.3/src/rt/execution.rs:215:13:\n\
+                      deadlock; threads = [(Id(0), Blocked(Location(None)))]\n\
+                      thread 'models::m' (7) panicked at loom-0.7.3/src/rt/thread.rs:276:39:\n\
+                      called `Option::unwrap()` on a `None` value\n\
+                      thread caused non-unwinding panic. aborting.\n";
+        let (status, message) = classified("models::m", &Exit::Signal(libc::SIGABRT), "", stderr);
+        assert_eq!(status, TestStatus::Crashed);
+        assert!(
+            message.starts_with("loom found an interleaving"),
+            "{message}"
+        );
+        assert!(message.contains("loom: deadlock; threads = "), "{message}");
+
+        // Any other abort names its first panic, the cause, and not only the last lines.
+        let other = stderr.replace("deadlock; threads", "assertion failed: threads");
+        let (_, message) = classified("models::m", &Exit::Signal(libc::SIGABRT), "", &other);
+        assert!(message.starts_with("aborted (SIGABRT)"), "{message}");
+        assert!(
+            message.contains("the first panic: assertion failed"),
+            "{message}"
+        );
     }
 
     #[test]
