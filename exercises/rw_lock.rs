@@ -17,7 +17,7 @@
 //! - `RwLock::with_clock`: the entry word, the sleepers' counts and the two condition variables;
 //! - the fast paths: `try_enter_as_reader`, `write`'s compare-and-swap, and the guards' `Drop`
 //!   when nobody sleeps;
-//! - the slow paths: `read_slow` and `write_slow` (announce yourself, then wait in a loop until
+//! - the slow path both share, `sleep_until_entered` (announce yourself, then wait in a loop until
 //!   the entry word lets you in), and the wake-ups in the guards' `Drop`;
 //! - the `Deref`/`DerefMut` impls and the `Send`/`Sync` impls, with the `unsafe` they need.
 //!
@@ -41,9 +41,9 @@ use std::sync::PoisonError;
 
 /// `entry`'s top bit: a writer is inside.
 const WRITER: usize = 1 << (usize::BITS - 1);
-/// `entry`'s next bit: at least one writer sleeps (or is about to) in `write_slow`.
+/// `entry`'s next bit: at least one writer sleeps (or is about to) in `sleep_until_entered`.
 const WRITERS_WAITING: usize = WRITER >> 1;
-/// `entry`'s third bit: at least one reader sleeps (or is about to) in `read_slow`.
+/// `entry`'s third bit: at least one reader sleeps (or is about to) in `sleep_until_entered`.
 const READERS_WAITING: usize = WRITER >> 2;
 /// `entry`'s low bits: the number of readers inside.
 const READERS: usize = READERS_WAITING - 1;
@@ -81,9 +81,9 @@ pub struct RwLock<T> {
 /// The threads asleep in the lock, behind `RwLock::sleepers`.
 #[derive(Debug, Default)]
 struct Sleepers {
-    /// Readers in `read_slow`. While it is not zero, `READERS_WAITING` is set.
+    /// Readers asleep in the lock. While it is not zero, `READERS_WAITING` is set.
     readers: usize,
-    /// Writers in `write_slow`. While it is not zero, `WRITERS_WAITING` is set, and new readers
+    /// Writers asleep in the lock. While it is not zero, `WRITERS_WAITING` is set, and new readers
     /// wait: that is the writer preference, which keeps a stream of readers from starving the
     /// writers.
     writers: usize,
@@ -117,7 +117,12 @@ impl<T> RwLock<T> {
                 entry & WRITER == 0 && self.try_enter_as_reader()
             })
         {
-            self.read_slow();
+            self.sleep_until_entered(
+                READERS_WAITING,
+                |sleepers| &mut sleepers.readers,
+                &self.readers_may_enter,
+                || self.try_enter_as_reader(),
+            );
         }
         ReadGuard { lock: self }
     }
@@ -127,7 +132,8 @@ impl<T> RwLock<T> {
         // TODO: fast path: one compare-and-swap from "nobody inside, nobody asleep" (0) to
         // `WRITER`, with the ordering that makes this writer see what the last guard did; if it
         // fails, spin as `read` does (here: give up once anyone sleeps, try whenever nobody is
-        // inside), and if that fails too, the slow path.
+        // inside), and if that fails too, sleep as `read` does, with the writers' bit, count,
+        // condition variable and `try_enter_as_writer`.
         todo!("RwLock::write")
     }
 
@@ -173,21 +179,22 @@ impl<T> RwLock<T> {
         todo!("RwLock::try_enter_as_writer")
     }
 
-    /// A reader that could not enter at once: counts itself as a sleeper, then sleeps until it
-    /// can. Setting `READERS_WAITING` first makes the writer inside take its slow path when it
-    /// leaves, and that path wakes us under `sleepers`.
-    fn read_slow(&self) {
-        // TODO: lock `sleepers`; count yourself in it and set `READERS_WAITING`; then, in a loop,
-        // try to enter and wait on `readers_may_enter` if you cannot; once in, count yourself
-        // out of `sleepers` and clear the bit if you were the last sleeping reader.
-        todo!("RwLock::read_slow")
-    }
-
-    /// A writer that could not enter at once: counts itself as a sleeper (from now on new
-    /// readers hold back), then sleeps until nobody is inside.
-    fn write_slow(&self) {
-        // TODO: as `read_slow`, with `writers`, `WRITERS_WAITING` and `writer_may_enter`.
-        todo!("RwLock::write_slow")
+    /// The slow path of both kinds of thread: counts itself among the sleepers (`count` picks
+    /// its field of `Sleepers`) and sets its waiting bit, then sleeps on `may_enter` until
+    /// `try_enter` gets it in; the last sleeper of its kind out clears the bit. A writer's bit
+    /// holds new readers back from this moment; a reader's makes the writer inside take its slow
+    /// path when it leaves, and that path wakes us under `sleepers`.
+    fn sleep_until_entered(
+        &self,
+        bit: usize,
+        count: fn(&mut Sleepers) -> &mut usize,
+        may_enter: &Condvar,
+        try_enter: impl Fn() -> bool,
+    ) {
+        // TODO: lock `sleepers`; count yourself in (`*count(&mut sleepers) += 1`) and set `bit`
+        // in `entry`; then, in a loop, call `try_enter` and wait on `may_enter` while it fails;
+        // once in, count yourself out, and clear `bit` if you were the last sleeper of your kind.
+        todo!("RwLock::sleep_until_entered")
     }
 
     /// Locks the sleepers' counts. No code panics while holding it (every update is a few

@@ -17,7 +17,7 @@
 //! - `RwLock::with_clock`: the entry word, the sleepers' counts and the two condition variables;
 //! - the fast paths: `try_enter_as_reader`, `write`'s compare-and-swap, and the guards' `Drop`
 //!   when nobody sleeps;
-//! - the slow paths: `read_slow` and `write_slow` (announce yourself, then wait in a loop until
+//! - the slow path both share, `sleep_until_entered` (announce yourself, then wait in a loop until
 //!   the entry word lets you in), and the wake-ups in the guards' `Drop`;
 //! - the `Deref`/`DerefMut` impls and the `Send`/`Sync` impls, with the `unsafe` they need.
 //!
@@ -38,9 +38,9 @@ use std::sync::PoisonError;
 
 /// `entry`'s top bit: a writer is inside.
 const WRITER: usize = 1 << (usize::BITS - 1);
-/// `entry`'s next bit: at least one writer sleeps (or is about to) in `write_slow`.
+/// `entry`'s next bit: at least one writer sleeps (or is about to) in `sleep_until_entered`.
 const WRITERS_WAITING: usize = WRITER >> 1;
-/// `entry`'s third bit: at least one reader sleeps (or is about to) in `read_slow`.
+/// `entry`'s third bit: at least one reader sleeps (or is about to) in `sleep_until_entered`.
 const READERS_WAITING: usize = WRITER >> 2;
 /// `entry`'s low bits: the number of readers inside.
 const READERS: usize = READERS_WAITING - 1;
@@ -78,9 +78,9 @@ pub struct RwLock<T> {
 /// The threads asleep in the lock, behind `RwLock::sleepers`.
 #[derive(Debug, Default)]
 struct Sleepers {
-    /// Readers in `read_slow`. While it is not zero, `READERS_WAITING` is set.
+    /// Readers asleep in the lock. While it is not zero, `READERS_WAITING` is set.
     readers: usize,
-    /// Writers in `write_slow`. While it is not zero, `WRITERS_WAITING` is set, and new readers
+    /// Writers asleep in the lock. While it is not zero, `WRITERS_WAITING` is set, and new readers
     /// wait: that is the writer preference, which keeps a stream of readers from starving the
     /// writers.
     writers: usize,
@@ -120,7 +120,12 @@ impl<T> RwLock<T> {
                 entry & WRITER == 0 && self.try_enter_as_reader()
             })
         {
-            self.read_slow();
+            self.sleep_until_entered(
+                READERS_WAITING,
+                |sleepers| &mut sleepers.readers,
+                &self.readers_may_enter,
+                || self.try_enter_as_reader(),
+            );
         }
         ReadGuard { lock: self }
     }
@@ -137,7 +142,12 @@ impl<T> RwLock<T> {
                 entry & (WRITER | READERS) == 0 && self.try_enter_as_writer()
             })
         {
-            self.write_slow();
+            self.sleep_until_entered(
+                WRITERS_WAITING,
+                |sleepers| &mut sleepers.writers,
+                &self.writer_may_enter,
+                || self.try_enter_as_writer(),
+            );
         }
         WriteGuard { lock: self }
     }
@@ -213,45 +223,33 @@ impl<T> RwLock<T> {
         }
     }
 
-    /// A reader that could not enter at once: counts itself as a sleeper, then sleeps until it
-    /// can. Setting `READERS_WAITING` first makes the writer inside take its slow path when it
-    /// leaves, and that path wakes us under `sleepers`.
-    fn read_slow(&self) {
+    /// The slow path of both kinds of thread: counts itself among the sleepers (`count` picks
+    /// its field of `Sleepers`) and sets its waiting bit, then sleeps on `may_enter` until
+    /// `try_enter` gets it in; the last sleeper of its kind out clears the bit. A writer's bit
+    /// holds new readers back from this moment; a reader's makes the writer inside take its slow
+    /// path when it leaves, and that path wakes us under `sleepers`.
+    fn sleep_until_entered(
+        &self,
+        bit: usize,
+        count: fn(&mut Sleepers) -> &mut usize,
+        may_enter: &Condvar,
+        try_enter: impl Fn() -> bool,
+    ) {
         let mut sleepers = self.lock_sleepers();
-        sleepers.readers += 1;
-        self.entry.fetch_or(READERS_WAITING, Ordering::Relaxed);
-        // We look at `entry` again after setting the bit, still holding `sleepers`: a writer that
-        // left before the bit was set is seen gone here; one that leaves after it finds the bit,
-        // and must lock `sleepers` to wake us, which it cannot do before we sleep.
-        while !self.try_enter_as_reader() {
-            sleepers = self
-                .readers_may_enter
+        *count(&mut sleepers) += 1;
+        self.entry.fetch_or(bit, Ordering::Relaxed);
+        // We look at `entry` again after setting the bit, still holding `sleepers`: whoever left
+        // before the bit was set is seen gone here; whoever leaves after it finds the bit, and
+        // must lock `sleepers` to wake us, which it cannot do before we sleep.
+        while !try_enter() {
+            sleepers = may_enter
                 .wait(&self.sleepers, sleepers)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        sleepers.readers -= 1;
-        if sleepers.readers == 0 {
-            self.entry.fetch_and(!READERS_WAITING, Ordering::Relaxed);
-        }
-    }
-
-    /// A writer that could not enter at once: counts itself as a sleeper (from now on new
-    /// readers hold back), then sleeps until nobody is inside.
-    fn write_slow(&self) {
-        let mut sleepers = self.lock_sleepers();
-        sleepers.writers += 1;
-        self.entry.fetch_or(WRITERS_WAITING, Ordering::Relaxed);
-        // As in `read_slow`: the last reader out, or the writer inside, finds `WRITERS_WAITING`
-        // when it leaves and wakes us under `sleepers`; one that left before sees nobody inside.
-        while !self.try_enter_as_writer() {
-            sleepers = self
-                .writer_may_enter
-                .wait(&self.sleepers, sleepers)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        sleepers.writers -= 1;
-        if sleepers.writers == 0 {
-            self.entry.fetch_and(!WRITERS_WAITING, Ordering::Relaxed);
+        let sleeping = count(&mut sleepers);
+        *sleeping -= 1;
+        if *sleeping == 0 {
+            self.entry.fetch_and(!bit, Ordering::Relaxed);
         }
     }
 
