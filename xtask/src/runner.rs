@@ -617,16 +617,21 @@ pub(crate) fn classify(test: &str, exit: &Exit, output: &Output) -> Verdict {
             let mut message = signal_message(*signal);
             // libtest's captured output (the panics) reaches stdout as it goes; the abort's
             // own lines reach stderr.
-            if let Some(first) = first_panic(stdout).or_else(|| first_panic(stderr)) {
-                message = if first.starts_with("deadlock;") {
+            let first = first_panic(stdout).or_else(|| first_panic(stderr));
+            if let Some(deadlock) = first.filter(|first| first.starts_with("deadlock;")) {
+                // The abort that follows is loom unwinding its blocked threads: nothing more to
+                // learn from its lines.
+                return Verdict::new(
+                    TestStatus::Crashed,
                     format!(
                         "loom found an interleaving in which every thread is blocked: a deadlock \
-                         or a lost wake-up (a notify that came before its waiter slept). Loom \
-                         then aborted the test while unwinding.\nloom: {first}"
-                    )
-                } else {
-                    format!("{message}\nthe first panic: {first}")
-                };
+                         or a lost wake-up (a notify that came before its waiter slept).\n\
+                         loom: {deadlock}"
+                    ),
+                );
+            }
+            if let Some(first) = first {
+                message = format!("{message}\nthe first panic: {first}");
             }
             let tail = last_lines(stderr, 5);
             if !tail.is_empty() {
@@ -911,6 +916,7 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 13 filtered out;
             "{message}"
         );
         assert!(message.contains("loom: deadlock; threads = "), "{message}");
+        assert!(!message.contains("aborting"), "{message}");
 
         // Any other abort names its first panic, the cause, and not only the last lines.
         let other = stderr.replace("deadlock; threads", "assertion failed: threads");
